@@ -1,0 +1,40 @@
+# nano_sora: the two commands that do everything on a fresh machine are `make train` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+BIN     := $(VENV)/bin
+DATA    ?= cifar10
+PRESET  ?= rtx4060
+ARGS    ?=
+
+.PHONY: install train test export sync-check readme lab clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.py settings.ini
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+train: install           ## train the default preset; DATA=cifar10|folder|zip, PRESET=..., ARGS=...
+	$(BIN)/nano_sora_train --preset $(PRESET) --data $(DATA) $(ARGS)
+
+test: install            ## run every notebook's checks on the CPU (cells flagged #| gpu are skipped)
+	$(BIN)/nbdev_test --n_workers 2 --do_print --timing
+
+export: install          ## notebooks -> nano_sora/
+	$(BIN)/nbdev_export
+
+sync-check: install      ## fail if nano_sora/ is not exactly what the notebooks export
+	$(BIN)/nbdev_export
+	@git diff --quiet --exit-code -- nano_sora && test -z "$$(git status --porcelain -- nano_sora)" \
+	  || { echo "nano_sora/ differs from what nbs/ exports: run 'make export' and commit both"; git status --porcelain -- nano_sora; exit 1; }
+
+readme: install          ## README.md from nbs/index.ipynb
+	$(BIN)/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README --log-level WARN
+
+lab: install
+	$(BIN)/jupyter lab nbs
+
+clean:
+	rm -rf $(VENV) *.egg-info _proc _docs
