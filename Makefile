@@ -20,7 +20,7 @@ train: install           ## train the default preset; DATA=cifar10|folder|zip, P
 	$(BIN)/nano_sora_train --preset $(PRESET) --data $(DATA) $(ARGS)
 
 test: install            ## run every notebook's checks on the CPU (cells flagged #| gpu are skipped)
-	$(BIN)/nbdev_test --n_workers 2 --do_print --timing
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --do_print --timing
 
 export: install          ## notebooks -> nano_sora/
 	$(BIN)/nbdev_export

@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'cli', 'ModelConfig', 'FlowConfig', 'TrainConfig',
-           'SampleConfig', 'DataConfig', 'Config', 'model_config', 'get_config', 'apply_overrides', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config']
+__all__ = ['MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'cli', 'run_as_script', 'ModelConfig', 'FlowConfig',
+           'TrainConfig', 'SampleConfig', 'DataConfig', 'Config', 'model_config', 'get_config', 'apply_overrides',
+           'config_to_dict', 'config_from_dict', 'save_config', 'load_config']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -30,6 +30,10 @@ def cli(main):
             print('interrupted', file=sys.stderr)
             raise SystemExit(130)
     return wrapper
+
+def run_as_script(name: str) -> bool:
+    "True when a module runs as `python -m nano_sora....` (not when its notebook runs in Jupyter, also named __main__)."
+    return name == '__main__' and 'IPython' not in sys.modules
 
 # %% ../nbs/01_config.ipynb #c006
 @dataclass
