@@ -163,10 +163,10 @@ def _rtx4060():
     return Config(name='rtx4060', model=model_config('S', 2))
 
 def _fast():
-    return Config(name='fast', model=model_config('B', 2, qk_norm=True),
+    return Config(name='fast', model=model_config('S', 2, qk_norm=True),
                   flow=FlowConfig(t_sampling='logit_normal'),
-                  train=TrainConfig(batch_size=256, lr=1e-3, weight_decay=0.0, warmup_steps=500, lr_schedule='cosine',
-                                    ema_decay=0.999, precision='bf16', compile=True, epochs=1000, minutes=5,
+                  train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=500, lr_schedule='cosine',
+                                    ema_decay=0.9995, precision='bf16', compile=True, epochs=1000, minutes=5,
                                     ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
                   sample=SampleConfig(steps=50, sampler='euler', cfg_scale=1.5))
 
