@@ -10,12 +10,12 @@ import numpy as np
 import torch
 from .config import NanoSoraError, cli, run_as_script
 from .data.loader import load_images, cifar10_mirror
+from .training.train import pick_device
 
 # %% auto #0
 __all__ = ['FID_SIZE', 'INCEPTION_URL', 'INCEPTION_URL_EDM', 'frechet_distance', 'feature_stats', 'save_stats', 'load_stats',
-           'nv_resize', 'inception_input', 'nano_sora_cache', 'inception_path', 'check_device', 'load_inception',
-           'download_inception', 'as_images', 'inception_features', 'reference_stats', 'load_samples', 'load_reference',
-           'fid', 'main']
+           'nv_resize', 'inception_input', 'nano_sora_cache', 'inception_path', 'load_inception', 'download_inception',
+           'as_images', 'inception_features', 'reference_stats', 'load_samples', 'load_reference', 'fid', 'main']
 
 # %% ../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -104,14 +104,6 @@ def inception_path(path=None) -> Path:
     "Where the Inception weights are looked for: `path`, else `$NANO_SORA_INCEPTION`, else the cache file."
     return Path(path or os.environ.get('NANO_SORA_INCEPTION') or nano_sora_cache()/'inception-2015-12-05.pt').expanduser()
 
-def check_device(device) -> torch.device:
-    "A `torch.device`, refusing CUDA where there is none."
-    try: dev = torch.device(device)
-    except RuntimeError: raise NanoSoraError(f"unknown device {device!r}; use cpu or cuda")
-    if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise NanoSoraError(f'--device {device} asked for, but no CUDA GPU is visible; use --device cpu')
-    return dev
-
 def load_inception(path=None, device='cpu'):
     "The Inception-v3 pool-feature network: float `(N, 3, 299, 299)` in [-1, 127/128] -> `(N, 2048)`, fp32, eval mode."
     p = inception_path(path)
@@ -130,7 +122,7 @@ def load_inception(path=None, device='cpu'):
     if hasattr(net, 'layers'): net = net.layers   # NVIDIA's full detector: keep the part after its resize
     if not isinstance(net, torch.nn.Module):
         raise NanoSoraError(f'{p} holds a {type(net).__name__}, not a network; delete it and run `nano_sora_fid --download-inception`')
-    return net.float().eval().to(check_device(device))
+    return net.float().eval().to(pick_device(device))
 
 def download_inception(path=None, url: str = INCEPTION_URL) -> Path:
     "Download NVIDIA's Inception-v3 (2015-12-05) to `inception_path(path)`, check that it loads, and return the path."
@@ -261,7 +253,7 @@ def main(argv=None):
     if a.batch is not None and a.batch < 1: raise NanoSoraError(f'--batch must be positive, got {a.batch}')
     if a.ckpt and a.n < 2: raise NanoSoraError(f'--n must be at least 2, got {a.n}')
     if a.ckpt and not Path(a.ckpt).is_file(): raise NanoSoraError(f'checkpoint {a.ckpt} does not exist')
-    device = check_device(a.device)
+    device = pick_device(a.device)
     sets = [(f, load_samples(f)) for f in a.samples]          # refuse bad files before the slow part
     model = load_inception(a.inception, device)
     if a.ref: mu, sigma = load_reference(a.ref, model, device, a.batch)

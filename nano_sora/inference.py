@@ -15,7 +15,8 @@ from .training.train import load_checkpoint, pick_device, autocast
 
 # %% auto #0
 __all__ = ['STEPPERS', 'guided_velocity', 'euler_step', 'heun_step', 'sample', 'load_model', 'parse_classes', 'balanced_labels',
-           'generate', 'sample_images', 'save_samples', 'save_trajectory_gif', 'parse_args', 'main']
+           'generate', 'with_overrides', 'sampling_precision', 'sample_images', 'save_samples', 'save_trajectory_gif',
+           'parse_args', 'main']
 
 # %% ../nbs/08_euler_sampling.ipynb #c004
 def guided_velocity(model, x, t: float, y, scale: float = 1.0, interval=(0.0, 1.0)):
@@ -96,16 +97,25 @@ def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, ba
         out.append(to_uint8(sample(model, y, sc, generator=g, precision=precision)).cpu())
     return torch.cat(out)
 
+def with_overrides(sc: SampleConfig, steps=None, sampler=None, cfg_scale=None, cfg_interval=None) -> SampleConfig:
+    "A copy of a run's sampling settings with the given (non-None) values replaced."
+    new = SampleConfig(steps=steps or sc.steps, sampler=sampler or sc.sampler,
+                       cfg_scale=sc.cfg_scale if cfg_scale is None else cfg_scale,
+                       cfg_interval=tuple(cfg_interval) if cfg_interval else sc.cfg_interval, use_ema=sc.use_ema)
+    if new.steps <= 0: raise NanoSoraError('--steps must be positive')
+    return new
+
+def sampling_precision(model) -> str:
+    "bf16 autocast on a GPU, fp32 on the CPU."
+    return 'bf16' if next(model.parameters()).device.type == 'cuda' else 'fp32'
+
 def sample_images(ckpt, n: int = 10_000, cfg_scale: float | None = None, steps: int | None = None, sampler: str | None = None,
                   device=None, seed: int = 0, batch_size: int = 1000, use_ema: bool = True) -> np.ndarray:
     "n class-balanced samples from a checkpoint as uint8 `(n, H, W, C)` numpy (the FID input format)."
     model, cfg = load_model(ckpt, device, use_ema)
-    sc = cfg.sample
-    sc = SampleConfig(steps=steps or sc.steps, sampler=sampler or sc.sampler,
-                      cfg_scale=sc.cfg_scale if cfg_scale is None else cfg_scale, cfg_interval=sc.cfg_interval)
-    dev = next(model.parameters()).device
-    prec = 'bf16' if dev.type == 'cuda' else 'fp32'
-    x = generate(model, balanced_labels(n, list(range(cfg.model.num_classes))), sc, seed, batch_size, prec, progress=True)
+    sc = with_overrides(cfg.sample, steps, sampler, cfg_scale)
+    x = generate(model, balanced_labels(n, list(range(cfg.model.num_classes))), sc, seed, batch_size,
+                 sampling_precision(model), progress=True)
     return x.permute(0, 2, 3, 1).numpy()
 
 # %% ../nbs/08_euler_sampling.ipynb #c016
@@ -148,14 +158,9 @@ def main(argv=None):
     a = parse_args(argv)
     if a.n <= 0: raise NanoSoraError('--n must be positive')
     model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema)
-    sc = cfg.sample
-    sc = SampleConfig(steps=a.steps or sc.steps, sampler=a.sampler or sc.sampler,
-                      cfg_scale=sc.cfg_scale if a.cfg is None else a.cfg,
-                      cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else sc.cfg_interval)
-    if sc.steps <= 0: raise NanoSoraError('--steps must be positive')
+    sc = with_overrides(cfg.sample, a.steps, a.sampler, a.cfg, a.cfg_interval)
     labels = balanced_labels(a.n, parse_classes(a.classes, cfg.model.num_classes))
-    device = next(model.parameters()).device
-    precision = 'bf16' if device.type == 'cuda' else 'fp32'
+    device, precision = next(model.parameters()).device, sampling_precision(model)
     ncols = min(a.n, 8 if a.classes else cfg.model.num_classes)
     if Path(a.out).suffix == '.gif':
         _, traj = sample(model, labels.to(device), sc, torch.Generator(device).manual_seed(a.seed), precision=precision,

@@ -21,12 +21,14 @@ __all__ = ['CKPT_VERSION', 'pick_device', 'autocast', 'make_scaler', 'EMA', 'lr_
            'parse_args', 'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
-def pick_device(name: str | None = None) -> torch.device:
-    "The requested device, or CUDA when available, else CPU."
-    if name: 
-        if name.startswith('cuda') and not torch.cuda.is_available(): raise NanoSoraError('--device cuda asked for, but no CUDA GPU is visible; use --device cpu')
-        return torch.device(name)
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+def pick_device(name=None) -> torch.device:
+    "The requested device (refusing unknown names and CUDA where there is none), or CUDA when available, else CPU."
+    if not name: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try: dev = torch.device(name)
+    except RuntimeError: raise NanoSoraError(f"unknown device {name!r}; use cpu or cuda")
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise NanoSoraError(f'--device {name} asked for, but no CUDA GPU is visible; use --device cpu')
+    return dev
 
 def autocast(precision: str, device) -> contextlib.AbstractContextManager:
     "autocast to fp16/bf16 for the forward pass; a no-op for fp32."
@@ -43,12 +45,14 @@ class EMA:
     def __init__(self, model: nn.Module, decay: float = 0.9999, warmup: bool = True):
         self.model = copy.deepcopy(model).eval().requires_grad_(False)
         self.decay, self.warmup = decay, warmup
+        self._pairs = None   # (EMA tensors, model tensors), built once: the update runs every step
     def decay_at(self, step: int) -> float:
         return min(self.decay, (1 + step) / (10 + step)) if self.warmup else self.decay
     @torch.no_grad()
     def update(self, model: nn.Module, step: int):
-        ema_p, p = list(self.model.parameters()), list(model.parameters())
-        torch._foreach_lerp_(ema_p, p, 1 - self.decay_at(step))
+        if self._pairs is None or self._pairs[2] is not model:
+            self._pairs = (list(self.model.parameters()), list(model.parameters()), model)
+        torch._foreach_lerp_(self._pairs[0], self._pairs[1], 1 - self.decay_at(step))
     def state_dict(self): return self.model.state_dict()
     def load_state_dict(self, sd): self.model.load_state_dict(sd)
 
