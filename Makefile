@@ -38,3 +38,9 @@ lab: install
 
 clean:
 	rm -rf $(VENV) *.egg-info _proc _docs
+
+.PHONY: browser-test
+browser-test: install    ## lesson 8 in JupyterLab driven by headless Chromium (Playwright): cells run clean, the sampler panel shows an image; screenshot in runs/browser-test/
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+	@$(PY) -c 'import playwright' 2>/dev/null || $(PY) -m pip install -q playwright
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tests/browser_test.py

@@ -35,7 +35,7 @@ def bench_train(cfg: Config, device, steps: int = 50, warmup: int = 10) -> dict:
     model, ema, opt, scaler = build(cfg, device)
     fwd = torch.compile(model) if cfg.train.compile else model
     n = cfg.train.batch_size * (steps + warmup)
-    x = torch.randint(0, 256, (n, cfg.model.in_channels, cfg.model.img_size, cfg.model.img_size), dtype=torch.uint8)
+    x = torch.randint(0, 256, (n, *cfg.model.input_shape), dtype=torch.uint8)   # images, or clips (lesson 14)
     loader = iter(GPULoader(x, torch.randint(0, cfg.model.num_classes, (n,)), cfg.train.batch_size, device))
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     for i in range(steps + warmup):

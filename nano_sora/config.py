@@ -10,9 +10,10 @@ from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'cli', 'run_as_script', 'ModelConfig', 'FlowConfig',
-           'TrainConfig', 'SampleConfig', 'DataConfig', 'Config', 'model_config', 'get_config', 'apply_overrides',
-           'config_to_dict', 'config_from_dict', 'save_config', 'load_config']
+__all__ = ['SAMPLER_METHOD', 'MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'cli', 'run_as_script', 'ModelConfig',
+           'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler', 'Config', 'VAEConfig',
+           'model_config', 'get_config', 'apply_overrides', 'config_to_dict', 'config_from_dict', 'save_config',
+           'load_config']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -49,6 +50,8 @@ class ModelConfig:
     pos_emb: str = 'learned'    # 'learned' (the spec), 'sincos' (fixed 2D sin-cos) or 'none' (with rope)
     rope: bool = False          # 2D rotary position embedding inside attention
     qk_norm: bool = False       # RMSNorm on queries and keys
+    frames: int = 0             # T: frames per clip for a video model (lesson 14); 0 = images
+    patch_t: int = 2            # frames per spacetime patch ("tubelet") of a video model; must divide frames
 
     def validate(self) -> 'ModelConfig':
         "Refuse shapes the DiT cannot build, with the fix in the message."
@@ -63,7 +66,18 @@ class ModelConfig:
         need(not self.rope or (self.dim // self.heads) % 4 == 0,
              f'model.rope needs a head dimension (dim/heads) divisible by 4, got {self.dim // self.heads}')
         need(self.rope or self.pos_emb != 'none', 'model.pos_emb=none needs model.rope=true, or the model cannot see positions')
+        need(self.frames >= 0, f'model.frames must be >= 0 (0 = images), got {self.frames}')
+        if self.frames:
+            need(self.patch_t > 0 and self.frames % self.patch_t == 0,
+                 f'model.patch_t={self.patch_t} must divide model.frames={self.frames} (try 1 or 2)')
+            need(not self.rope, 'model.rope is 2D (images); a video model (model.frames > 0) needs model.rope=false')
         return self
+
+    @property
+    def input_shape(self) -> tuple:
+        "One sample as the model sees it: `(C, H, W)` for images, `(C, T, H, W)` for clips."
+        t = (self.frames,) if self.frames else ()
+        return (self.in_channels, *t, self.img_size, self.img_size)
 
 @dataclass
 class FlowConfig:
@@ -73,6 +87,9 @@ class FlowConfig:
     t_shift: float = 1.0         # >1 spends more training time near noise (t -> 0); 1 = no shift
     label_dropout: float = 0.1   # probability of replacing the label by the null class (enables CFG)
     contrastive: float = 0.0     # lambda of the contrastive flow matching term; 0 = off
+    method: str = 'rf'           # 'rf' (rectified flow, the spec) or 'ddpm' (epsilon prediction, lesson 12)
+    beta_schedule: str = 'linear'  # ddpm: 'linear' (Ho et al. 2020) or 'cosine' (Nichol & Dhariwal 2021)
+    timesteps: int = 1000        # ddpm: number of diffusion steps T
 
 @dataclass
 class TrainConfig:
@@ -98,22 +115,31 @@ class TrainConfig:
 @dataclass
 class SampleConfig:
     steps: int = 50               # Euler steps from t = 0 (noise) to t = 1 (data)
-    sampler: str = 'euler'        # 'euler' or 'heun'
+    sampler: str = 'euler'        # 'euler' or 'heun' (flow.method=rf); 'ddpm' or 'ddim' (flow.method=ddpm, lesson 12)
     cfg_scale: float = 1.0        # classifier-free guidance; 1 = off
     cfg_interval: tuple = (0.0, 1.0)  # apply guidance only for t in this range
     use_ema: bool = True
 
 @dataclass
 class DataConfig:
-    source: str = 'cifar10'     # 'cifar10' (torchvision download), an ImageFolder folder, or a .zip of one
+    source: str = 'cifar10'     # 'cifar10' (torchvision download), an ImageFolder folder, or a .zip of one; 'moving_mnist' (clips, lesson 13)
     root: str = 'data'          # where torchvision downloads CIFAR-10
     hflip: bool = True          # random horizontal flips
     gpu_resident: bool = True   # keep the whole uint8 dataset on the GPU (lesson 2)
     limit: int = 0              # use only the first N images (0 = all); handy for quick runs
 
 # %% ../nbs/01_config.ipynb #c008
+SAMPLER_METHOD = {'euler': 'rf', 'heun': 'rf', 'ddpm': 'ddpm', 'ddim': 'ddpm'}   # the training method each sampler fits
+
+def check_sampler(sampler: str, method: str):
+    "Refuse a sampler made for another training method (e.g. Euler on an epsilon-predicting DDPM model)."
+    if SAMPLER_METHOD.get(sampler, method) != method:
+        fits = ' or '.join(s for s, m in SAMPLER_METHOD.items() if m == method)
+        raise NanoSoraError(f'sample.sampler={sampler} needs flow.method={SAMPLER_METHOD[sampler]}; with flow.method={method} use {fits}')
+
 _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'precision'): ('fp16', 'bf16', 'fp32'),
-            ('train', 'lr_schedule'): ('constant', 'cosine'), ('sample', 'sampler'): ('euler', 'heun')}
+            ('train', 'lr_schedule'): ('constant', 'cosine'), ('sample', 'sampler'): tuple(SAMPLER_METHOD),
+            ('flow', 'method'): ('rf', 'ddpm'), ('flow', 'beta_schedule'): ('linear', 'cosine')}
 
 @dataclass
 class Config:
@@ -133,17 +159,47 @@ class Config:
             v = getattr(getattr(self, part), key)
             need(v in allowed, f"{part}.{key} must be one of {', '.join(allowed)}, got {v!r}")
         t = self.train
-        for part, key in [('train', 'batch_size'), ('train', 'epochs'), ('sample', 'steps')]:
+        for part, key in [('train', 'batch_size'), ('train', 'epochs'), ('sample', 'steps'), ('flow', 'timesteps')]:
             v = getattr(getattr(self, part), key)
             need(v > 0, f'{part}.{key} must be positive, got {v}')
         need(t.lr > 0, f'train.lr must be positive, got {t.lr}')
         need(0 <= t.ema_decay < 1, f'train.ema_decay must be in [0, 1), got {t.ema_decay}')
         need(0 <= self.flow.label_dropout < 1, f'flow.label_dropout must be in [0, 1), got {self.flow.label_dropout}')
         need(self.flow.t_std > 0 and self.flow.t_shift > 0, 'flow.t_std and flow.t_shift must be positive')
+        check_sampler(self.sample.sampler, self.flow.method)
+        need(self.flow.method == 'rf' or self.flow.contrastive == 0, 'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
         need(t.ckpt_every_epochs >= 0 and t.max_steps >= 0 and t.minutes >= 0,
              'train.ckpt_every_epochs, train.max_steps and train.minutes must be >= 0')
         lo, hi = self.sample.cfg_interval
         need(0 <= lo <= hi <= 1, f'sample.cfg_interval must be two numbers 0 <= lo <= hi <= 1, got {self.sample.cfg_interval}')
+        return self
+
+# %% ../nbs/01_config.ipynb #c041
+@dataclass
+class VAEConfig:
+    channels: tuple = (64, 128, 256)  # widths of the encoder's blocks; n blocks downsample by 2**(n-1): 32x32 -> 8x8
+    layers_per_block: int = 1         # ResNet layers per block
+    norm_groups: int = 32             # GroupNorm groups; must divide every width in channels
+    latent_channels: int = 4          # C of the latent, as in Stable Diffusion
+    kl_weight: float = 1e-6           # weight of KL(q(z|x) || N(0, I)) beside the L1 reconstruction loss
+    batch_size: int = 256
+    lr: float = 1e-3
+    steps: int = 2000                 # optimizer steps
+    minutes: float = 0.0              # stop after this much training wall-clock; 0 = no limit
+    precision: str = 'bf16'           # autocast dtype on a GPU: 'bf16', 'fp16' or 'fp32' ('fp32' on a CPU)
+    seed: int = 0
+
+    def validate(self) -> 'VAEConfig':
+        "Refuse an autoencoder that diffusers cannot build or that cannot train, with the fix in the message."
+        def need(ok, msg):
+            if not ok: raise NanoSoraError(msg)
+        need(len(self.channels) >= 1 and all(c > 0 for c in self.channels), f'vae.channels must be positive widths, got {self.channels}')
+        need(self.norm_groups > 0 and all(c % self.norm_groups == 0 for c in self.channels),
+             f'vae.norm_groups={self.norm_groups} must divide every width in vae.channels={self.channels}')
+        for key in ('layers_per_block', 'latent_channels', 'batch_size', 'steps'):
+            need(getattr(self, key) > 0, f'vae.{key} must be positive, got {getattr(self, key)}')
+        need(self.lr > 0 and self.kl_weight >= 0 and self.minutes >= 0, 'vae.lr must be > 0, vae.kl_weight and vae.minutes >= 0')
+        need(self.precision in ('fp16', 'bf16', 'fp32'), f"vae.precision must be one of fp16, bf16, fp32, got {self.precision!r}")
         return self
 
 # %% ../nbs/01_config.ipynb #c010
@@ -166,7 +222,7 @@ def _fast():
     return Config(name='fast', model=model_config('S', 2, qk_norm=True),
                   flow=FlowConfig(t_sampling='logit_normal'),
                   train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=500, lr_schedule='cosine',
-                                    ema_decay=0.9995, precision='bf16', compile=True, epochs=1000, minutes=5,
+                                    ema_decay=0.9995, precision='bf16', compile=True, epochs=1000, minutes=5.0,
                                     ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
                   sample=SampleConfig(steps=50, sampler='euler', cfg_scale=1.5))
 
@@ -176,7 +232,28 @@ def _tiny():
                                     ckpt_every_epochs=1, sample_every_epochs=1, log_every=5),
                   sample=SampleConfig(steps=10), data=DataConfig(gpu_resident=False))
 
-PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny}
+def _imagenet64():
+    return Config(name='imagenet64', model=model_config('S', 4, img_size=64, num_classes=1000, qk_norm=True),
+                  flow=FlowConfig(t_sampling='logit_normal'),   # flow.contrastive=0.05 turns the contrastive term on
+                  train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=1000, lr_schedule='cosine', ema_decay=0.9995,
+                                    precision='bf16', compile=True, epochs=100, ckpt_every_epochs=1, log_every=200),
+                  sample=SampleConfig(steps=50, sampler='euler', cfg_scale=1.5),
+                  data=DataConfig(source='data/imagenet64'))   # a folder of Imagenet64_train_npz batches (lesson 16)
+
+def _video():    # lesson 14: 16 x 64 x 64 Moving MNIST clips; digits must not be mirrored
+    return Config(name='video', model=model_config('S', 8, img_size=64, in_channels=1, frames=16, patch_t=2),
+                  train=TrainConfig(batch_size=32, warmup_steps=200, ema_decay=0.999, epochs=1000, ckpt_every_epochs=10,
+                                    sample_every_epochs=10, log_every=100),
+                  data=DataConfig(source='moving_mnist', hflip=False))
+
+def _video_big():
+    return Config(name='video_big', model=model_config('B', 4, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
+                  flow=FlowConfig(t_sampling='logit_normal'),
+                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.9995, precision='bf16',
+                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
+                  data=DataConfig(source='moving_mnist', hflip=False))
+
+PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny, 'imagenet64': _imagenet64, 'video': _video, 'video_big': _video_big}
 DEFAULT_PRESET = 'rtx4060'
 
 def get_config(preset: str = DEFAULT_PRESET, overrides=()) -> Config:

@@ -68,7 +68,14 @@ def load_image_folder(path, limit: int = 0):
 # %% ../../nbs/02_data.ipynb #c007
 def load_images(source: str = 'cifar10', root='data', train: bool = True, limit: int = 0):
     "Images `(N, 3, H, W)` uint8, labels `(N,)` int64 and class names, from 'cifar10', a folder or a zip."
-    if str(source).lower() != 'cifar10': return load_image_folder(source, limit)
+    if str(source).lower() == 'moving_mnist':
+        from nano_sora.data.moving_mnist import load_moving_mnist   # lesson 13: clips (N, 1, T, H, W) of bouncing digits
+        return load_moving_mnist(root, train, limit)
+    if str(source).lower() != 'cifar10':
+        if str(source).endswith('.npz') or any(Path(source).glob('train_data_batch_*.npz')):
+            from nano_sora.data.imagenet64 import load_imagenet64   # Downsampled ImageNet batches (lesson 16)
+            return load_imagenet64(source, limit)
+        return load_image_folder(source, limit)
     from torchvision.datasets import CIFAR10
     try: ds = CIFAR10(root, train=train, download=True)
     except Exception as e:
@@ -91,7 +98,8 @@ def cifar10_mirror(split: str = 'train'):
 
 # %% ../../nbs/02_data.ipynb #c011
 def to_float(x: torch.Tensor) -> torch.Tensor:
-    "uint8 images in [0, 255] -> float32 in [-1, 1]."
+    "uint8 images in [0, 255] -> float32 in [-1, 1]; float tensors (e.g. VAE latents, lesson 9) pass through unchanged."
+    if x.is_floating_point(): return x
     return x.float().div_(127.5).sub_(1.0)
 
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
@@ -114,7 +122,7 @@ class GPULoader:
             idx = perm[i*self.bs:(i+1)*self.bs]
             x = to_float(self.x[idx])
             if self.hflip:
-                flip = torch.rand(len(idx), 1, 1, 1, device=self.device, generator=self.gen) < 0.5
+                flip = torch.rand(len(idx), *[1] * (x.dim() - 1), device=self.device, generator=self.gen) < 0.5   # images or clips
                 x = torch.where(flip, x.flip(-1), x)
             yield x, self.y[idx]
 

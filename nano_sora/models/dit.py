@@ -20,17 +20,26 @@ class DiT(nn.Module):
         super().__init__()
         self.cfg = cfg.validate()
         self.grid = cfg.img_size // cfg.patch_size
-        self.patch = PatchEmbed(cfg.patch_size, cfg.in_channels, cfg.dim)
-        self.pos = PosEmbed(cfg.dim, self.grid, cfg.pos_emb) if cfg.pos_emb != 'none' else nn.Identity()
+        self.patch, self.pos, patch_dim = self.embeddings(cfg)
         self.t_embed = TimestepEmbedder(cfg.dim)
         self.y_embed = LabelEmbedder(cfg.num_classes, cfg.dim)
         self.blocks = nn.ModuleList(DiTBlock(cfg.dim, cfg.heads, cfg.mlp_ratio, cfg.qk_norm) for _ in range(cfg.depth))
-        self.final = FinalLayer(cfg.dim, cfg.patch_size ** 2 * cfg.in_channels)
+        self.final = FinalLayer(cfg.dim, patch_dim)
         if cfg.rope:
             cos, sin = rope_2d(cfg.dim // cfg.heads, self.grid)
             self.register_buffer('rope_cos', cos, persistent=False)
             self.register_buffer('rope_sin', sin, persistent=False)
         self.initialize_weights()
+
+    def embeddings(self, cfg: ModelConfig):
+        "Patch embedding, position embedding, and the values per patch the final layer predicts (lesson 14 swaps these)."
+        pos = PosEmbed(cfg.dim, self.grid, cfg.pos_emb) if cfg.pos_emb != 'none' else nn.Identity()
+        return PatchEmbed(cfg.patch_size, cfg.in_channels, cfg.dim), pos, cfg.patch_size ** 2 * cfg.in_channels
+
+    def unpatchify(self, tokens): return unpatchify(tokens, self.cfg.patch_size, self.grid)
+
+    @property
+    def input_shape(self) -> tuple: return self.cfg.input_shape   # (C, H, W): what `sample` draws noise for
 
     def initialize_weights(self):
         for m in self.modules():
@@ -52,7 +61,7 @@ class DiT(nn.Module):
         c = self.t_embed(t) + self.y_embed(y)
         rope = (self.rope_cos, self.rope_sin) if self.cfg.rope else None
         for block in self.blocks: x = block(x, c, rope)
-        return unpatchify(self.final(x, c), self.cfg.patch_size, self.grid)
+        return self.unpatchify(self.final(x, c))
 
 # %% ../../nbs/05_dit.ipynb #c006
 def count_params(model: nn.Module) -> int:
@@ -60,8 +69,10 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 def flops_per_image(cfg: ModelConfig) -> dict:
-    "Forward-pass FLOPs for one image, by part (a multiply-add counts 2)."
-    N, D, P = (cfg.img_size // cfg.patch_size) ** 2, cfg.dim, cfg.patch_size ** 2 * cfg.in_channels
+    "Forward-pass FLOPs for one image (or clip, lesson 14), by part (a multiply-add counts 2)."
+    pt = cfg.patch_t if cfg.frames else 1
+    N = (cfg.img_size // cfg.patch_size) ** 2 * max(1, cfg.frames // pt)     # tokens
+    D, P = cfg.dim, pt * cfg.patch_size ** 2 * cfg.in_channels               # width, values per patch
     H = int(cfg.dim * cfg.mlp_ratio)
     per_block = dict(qkv_proj=2 * N * D * 4 * D, attention=4 * N * N * D, mlp=4 * N * D * H, adaLN=2 * D * 6 * D)
     parts = {k: cfg.depth * v for k, v in per_block.items()}

@@ -43,12 +43,16 @@ def drop_labels(y: torch.Tensor, p: float, null_class: int, generator=None) -> t
     drop = torch.rand(y.shape, device=y.device, generator=generator) < p
     return torch.where(drop, torch.full_like(y, null_class), y)
 
-def flow_loss(model: nn.Module, x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig = FlowConfig(), generator=None):
+def flow_loss(model: nn.Module, x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig = FlowConfig(), generator=None,
+              shard=(0, 1)):
     "Rectified-flow loss for a batch of data x1 and labels y -> (loss, t `(B,)`, per-sample MSE `(B,)`)."
-    x0 = torch.randn(x1.shape, device=x1.device, dtype=x1.dtype, generator=generator)
-    t = sample_t(len(x1), flow, x1.device, generator)
+    rank, world = shard   # x1 is slice `rank` of `world` of a global batch: draw the global noise, keep our slice (lesson 17)
+    mine = slice(rank * len(x1), (rank + 1) * len(x1))
+    x0 = torch.randn((world * len(x1), *x1.shape[1:]), device=x1.device, dtype=x1.dtype, generator=generator)[mine]
+    t = sample_t(world * len(x1), flow, x1.device, generator)[mine]
     x_t, v = interpolate(x0, x1, t), velocity(x0, x1)
-    v_pred = model(x_t, t, drop_labels(y, flow.label_dropout, model.null_class, generator)).float()
+    y_in = drop_labels(y.repeat(world), flow.label_dropout, model.null_class, generator)[mine]   # y sits at `mine` of y.repeat
+    v_pred = model(x_t, t, y_in).float()
     mse = (v_pred - v).pow(2).flatten(1).mean(1)
     loss = mse.mean()
     if flow.contrastive > 0:   # negatives: the targets of the other samples, rolled by one
@@ -77,14 +81,14 @@ class ToyVelocity(nn.Module):
         return self.net(self.inp(torch.cat([x_t, t[:, None]], 1)) + self.y_embed(y))
 
 # %% ../../nbs/06_flow_matching.ipynb #c017
-def train_toy(flow: FlowConfig = FlowConfig(), steps: int = 1500, batch: int = 512, seed: int = 0):
-    "Fit `ToyVelocity` to `toy_data` with `flow_loss`; returns the model and the loss history."
+def train_toy(flow: FlowConfig = FlowConfig(), steps: int = 1500, batch: int = 512, seed: int = 0, loss_fn=flow_loss):
+    "Fit `ToyVelocity` to `toy_data` with `loss_fn` (`flow_loss`; lesson 12 passes `ddpm_loss`); returns the model and the loss history."
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     model = ToyVelocity(); opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
     for _ in range(steps):
         x1, y = toy_data(batch, g)
-        loss, _, _ = flow_loss(model, x1, y, flow, g)
+        loss, _, _ = loss_fn(model, x1, y, flow, g)
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
     return model, losses
 

@@ -14,11 +14,13 @@ from ..config import (Config, NanoSoraError, cli, run_as_script, get_config, PRE
 from ..data.loader import load_images, make_loader, save_grid
 from ..models.dit import DiT, count_params, flops_per_image
 from .flow_matching import flow_loss
+from .ddpm import ddpm_loss
+from .distributed import setup_distributed, destroy_distributed, local_batch, shard
 
 # %% auto #0
-__all__ = ['CKPT_VERSION', 'pick_device', 'autocast', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'load_checkpoint',
-           'latest_checkpoint', 'check_compatible', 'train_step', 'build', 'load_data', 'train', 'sample_grid',
-           'parse_args', 'main']
+__all__ = ['CKPT_VERSION', 'METHODS', 'pick_device', 'autocast', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint',
+           'load_checkpoint', 'latest_checkpoint', 'check_compatible', 'train_step', 'make_model', 'build',
+           'check_data', 'load_data', 'train', 'sample_grid', 'parse_args', 'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def pick_device(name=None) -> torch.device:
@@ -103,10 +105,12 @@ def check_compatible(saved: Config, wanted: Config, what='checkpoint'):
             raise NanoSoraError(f'{what} was trained with model.{k}={a[k]!r} but the config asks for {b[k]!r}; use the same preset/model settings')
 
 # %% ../../nbs/07_fp16_training.ipynb #c014
-def train_step(model, opt, scaler, x1, y, cfg: Config, device, generator=None) -> torch.Tensor:
+METHODS = {'rf': flow_loss, 'ddpm': ddpm_loss}   # flow.method -> loss(model, x1, y, flow, generator, shard) -> (loss, t, mse)
+
+def train_step(model, opt, scaler, x1, y, cfg: Config, device, generator=None, shard=(0, 1)) -> torch.Tensor:
     "One optimizer step on a batch; returns the loss (a device tensor) and leaves gradients cleared."
     with autocast(cfg.train.precision, device):
-        loss, _, _ = flow_loss(model, x1, y, cfg.flow, generator)
+        loss, _, _ = METHODS[cfg.flow.method](model, x1, y, cfg.flow, generator, shard)
     scaler.scale(loss).backward()
     if cfg.train.grad_clip > 0:
         scaler.unscale_(opt)
@@ -117,46 +121,59 @@ def train_step(model, opt, scaler, x1, y, cfg: Config, device, generator=None) -
     return loss.detach()
 
 # %% ../../nbs/07_fp16_training.ipynb #c016
+def make_model(mcfg) -> nn.Module:
+    "The model a `ModelConfig` describes: the image `DiT`, or lesson 14's `VideoDiT` when `model.frames > 0`."
+    if not mcfg.frames: return DiT(mcfg)
+    from nano_sora.models.video import VideoDiT
+    return VideoDiT(mcfg)
+
 def build(cfg: Config, device):
     "Model (on device), its EMA, a (fused on CUDA) AdamW and a GradScaler for `cfg`."
     torch.manual_seed(cfg.train.seed)
-    model = DiT(cfg.model).to(device)
+    model = make_model(cfg.model).to(device)
     ema = EMA(model, cfg.train.ema_decay, cfg.train.ema_warmup)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, betas=(0.9, cfg.train.beta2),
                             weight_decay=cfg.train.weight_decay, fused=torch.device(device).type == 'cuda')
     return model, ema, opt, make_scaler(cfg.train.precision, device)
 
-def load_data(cfg: Config):
-    "The training images and labels for `cfg.data`, checked against the model's input shape."
-    x, y, classes = load_images(cfg.data.source, cfg.data.root, train=True, limit=cfg.data.limit)
+def check_data(x, y, cfg: Config):
+    "Refuse training data (images, or latents in lesson 9) whose shape or labels do not fit the model; returns `(x, y)`."
     m = cfg.model
-    if tuple(x.shape[1:]) != (m.in_channels, m.img_size, m.img_size):
-        raise NanoSoraError(f'images are {tuple(x.shape[1:])} but the model expects {(m.in_channels, m.img_size, m.img_size)}; '
-                            'set model.img_size / model.in_channels or resize the data')
+    if tuple(x.shape[1:]) != m.input_shape:
+        raise NanoSoraError(f'data samples are {tuple(x.shape[1:])} but the model expects {m.input_shape}; '
+                            'set model.img_size / model.in_channels / model.frames or resize the data')
     if int(y.max()) >= m.num_classes:
         raise NanoSoraError(f'the data has {int(y.max()) + 1} classes but model.num_classes={m.num_classes}')
     return x, y
+
+def load_data(cfg: Config):
+    "The training images and labels for `cfg.data`, checked against the model's input shape."
+    x, y, classes = load_images(cfg.data.source, cfg.data.root, train=True, limit=cfg.data.limit)
+    return check_data(x, y, cfg)
 
 def _log(path, rec):
     with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
 
 def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on_step=None, quiet: bool = False) -> dict:
-    "Train `cfg` in `run_dir`; `data` = (uint8 images, labels) or None to load `cfg.data`. Returns a summary dict."
-    run_dir, device = Path(run_dir), pick_device(device)
+    "Train `cfg` in `run_dir`; `data` = (uint8 images or float latents, labels) or None to load `cfg.data`. Returns a summary dict."
+    d = setup_distributed(pick_device(device))   # one process: rank 0 of 1; under torchrun: this rank's GPU (lesson 17)
+    run_dir, device, quiet = Path(run_dir), d.device, quiet or not d.is_main
+    local_batch(cfg.train.batch_size, d.world_size)
     ckpt_dir = run_dir/'checkpoints'
     state = dict(step=0, epoch=0, seconds=0.0)
     if resume:
         ck = load_checkpoint(latest_checkpoint(run_dir))
         check_compatible(ck['config'], cfg)
-    cfg.validate(); save_config(cfg, run_dir/'config.yaml')
+    cfg.validate()
+    if d.is_main: save_config(cfg, run_dir/'config.yaml')
     model, ema, opt, scaler = build(cfg, device)
     if resume:
         model.load_state_dict(ck['model']); ema.load_state_dict(ck['ema']); opt.load_state_dict(ck['opt'])
         scaler.load_state_dict(ck['scaler']); state = {k: ck[k] for k in state}
         if not quiet: print(f"resumed from step {state['step']} (epoch {state['epoch']}, {state['seconds'] / 60:.1f} min trained)")
-    x, y = data if data is not None else load_data(cfg)
+    x, y = check_data(*data, cfg) if data is not None else load_data(cfg)
     loader = make_loader(x, y, cfg.train.batch_size, device, cfg.data, seed=cfg.train.seed + state['epoch'])
-    fwd = torch.compile(model) if cfg.train.compile else model
+    fwd = torch.compile(d.wrap(model)) if cfg.train.compile else d.wrap(model)   # DDP only when WORLD_SIZE > 1
     t = cfg.train
     planned = t.epochs * len(loader) if not t.max_steps else min(t.max_steps, t.epochs * len(loader))
     if device.type == 'cuda':
@@ -165,11 +182,13 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
     gen = torch.Generator(device).manual_seed(cfg.train.seed * 1000 + state['step'])
     if not quiet:
         print(f"{cfg.name}: DiT {count_params(model) / 1e6:.1f}M params, {len(x)} images, batch {t.batch_size}, "
-              f"{t.precision}, {planned} steps planned, device {device}")
+              f"{t.precision}, {planned} steps planned, device {device}" + (f" x {d.world_size} processes" if d.world_size > 1 else ''))
 
     def checkpoint(name):
-        return save_checkpoint(ckpt_dir/name, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
-                               scaler=scaler.state_dict(), config=config_to_dict(cfg), **state)
+        if d.is_main: save_checkpoint(ckpt_dir/name, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
+                                      scaler=scaler.state_dict(), config=config_to_dict(cfg), **state)
+        d.barrier()   # no rank runs ahead of a checkpoint that is not written yet
+        return ckpt_dir/name
 
     def out_of_budget():
         return ((t.max_steps and state['step'] >= t.max_steps) or (t.minutes and state['seconds'] >= t.minutes * 60))
@@ -182,31 +201,32 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
             bar = tqdm(loader, desc=f"epoch {state['epoch'] + 1}/{t.epochs}", disable=quiet, leave=False)
             t0, n_epoch = time.perf_counter(), 0
             for x1, yb in bar:
-                x1, yb = x1.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+                x1, yb = shard(x1, d).to(device, non_blocking=True), shard(yb, d).to(device, non_blocking=True)
                 progress = max(state['step'] / planned, state['seconds'] / (t.minutes * 60) if t.minutes else 0.0)
                 for g in opt.param_groups: g['lr'] = lr_at(cfg, state['step'], progress)
-                loss = train_step(fwd, opt, scaler, x1, yb, cfg, device, gen)
+                loss = train_step(fwd, opt, scaler, x1, yb, cfg, device, gen, (d.rank, d.world_size))
                 ema.update(model, state['step'])
-                state['step'] += 1; n_epoch += 1; running += loss; n_run += 1; imgs_log += len(x1)
+                state['step'] += 1; n_epoch += 1; running += loss; n_run += 1; imgs_log += len(x1) * d.world_size
                 if on_step: on_step(state['step'], loss, model)
                 if state['step'] % t.log_every == 0:
-                    last_loss = (running / n_run).item()
+                    now = time.perf_counter(); state['seconds'] += now - t0; t0 = now
+                    last_loss, state['seconds'] = d.all_mean([running / n_run, state['seconds']])   # all ranks agree
                     if not math.isfinite(last_loss):
                         raise NanoSoraError(f"loss became {last_loss} at step {state['step']}; stopped. Last good checkpoint: "
                                             f"{last_good or 'none'}. Lower train.lr or try train.precision=bf16")
-                    now = time.perf_counter(); state['seconds'] += now - t0; t0 = now
                     rec = dict(step=state['step'], epoch=state['epoch'], loss=last_loss, lr=opt.param_groups[0]['lr'],
                                img_per_s=imgs_log / (now - t_log), minutes=state['seconds'] / 60)
-                    _log(run_dir/'metrics.jsonl', rec); bar.set_postfix(loss=f'{last_loss:.4f}')
+                    if d.is_main: _log(run_dir/'metrics.jsonl', rec)
+                    bar.set_postfix(loss=f'{last_loss:.4f}')
                     if not quiet and not bar.disable: bar.write(f"step {rec['step']:7d}  loss {last_loss:.4f}  lr {rec['lr']:.2e}  {rec['img_per_s']:.0f} img/s")
                     running.zero_(); n_run = 0; t_log, imgs_log = now, 0
                 if out_of_budget(): break
-            state['seconds'] += time.perf_counter() - t0
+            state['seconds'], = d.all_mean([state['seconds'] + time.perf_counter() - t0])
             if n_epoch < len(loader): break                      # out of budget mid-epoch
             state['epoch'] += 1
             if t.ckpt_every_epochs and state['epoch'] % t.ckpt_every_epochs == 0:
                 last_good = checkpoint(f"step_{state['step']:07d}.pt")
-            if t.sample_every_epochs and state['epoch'] % t.sample_every_epochs == 0:
+            if d.is_main and t.sample_every_epochs and state['epoch'] % t.sample_every_epochs == 0:
                 sample_grid(ema.model, cfg, run_dir/'samples'/f"step_{state['step']:07d}.png", device)
     except KeyboardInterrupt:
         if not quiet: print(f"interrupted: saved {checkpoint('last.pt')}")
@@ -224,9 +244,10 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
 
 def sample_grid(model, cfg: Config, path, device, n_per_class: int = 1, seed: int = 0):
     "Sample one image per class (lesson 8's sampler) and save them as a grid."
-    from nano_sora.inference import sample   # lesson 8
+    from nano_sora.inference import sample, save_clips_gif   # lesson 8
     y = torch.arange(cfg.model.num_classes, device=device).repeat_interleave(n_per_class)
-    x = sample(model, y, cfg.sample, generator=torch.Generator(device).manual_seed(seed))
+    x = sample(model, y, cfg.sample, generator=torch.Generator(device).manual_seed(seed), flow=cfg.flow)
+    if cfg.model.frames: return save_clips_gif(x, Path(path).with_suffix('.gif'), ncols=cfg.model.num_classes)   # lesson 14
     return save_grid(x, path, ncols=cfg.model.num_classes)
 
 # %% ../../nbs/07_fp16_training.ipynb #c018
@@ -253,7 +274,8 @@ def main(argv=None):
         cfg = apply_overrides(load_config(run_dir/'config.yaml'), data + budget + a.set)
     else:
         cfg = get_config(a.preset, data + budget + a.set + [f'name={run_dir.name}'])
-    train(cfg.validate(), run_dir, device=a.device, resume=a.resume, quiet=a.quiet)
+    try: train(cfg.validate(), run_dir, device=a.device, resume=a.resume, quiet=a.quiet)
+    finally: destroy_distributed()   # under torchrun (lesson 17)
 
 # %% ../../nbs/07_fp16_training.ipynb #c019
 if run_as_script(__name__): main()
