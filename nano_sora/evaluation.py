@@ -233,7 +233,7 @@ def main(argv=None):
     p.add_argument('--n', type=int, default=10000, help='samples from --ckpt: 10000 (FID-10k) or 50000 (FID-50k)')
     p.add_argument('--cfg', type=float, help="classifier-free guidance scale for --ckpt (1 = off; default: the checkpoint's config)")
     p.add_argument('--steps', type=int, help="sampler steps for --ckpt (default: the checkpoint's config, 50)")
-    p.add_argument('--sampler', help="euler or heun (default: the checkpoint's config, euler)")
+    p.add_argument('--sampler', help="euler or heun; ddpm or ddim for a DDPM checkpoint (default: the checkpoint's config)")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--save-samples', metavar='NPY', help='also save the --ckpt samples to this .npy')
     p.add_argument('--ref', help='reference: statistics .npz (mu, sigma_triu) or images .npy (default: training set statistics)')

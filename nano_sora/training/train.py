@@ -181,7 +181,7 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
         torch.cuda.reset_peak_memory_stats(device)
     gen = torch.Generator(device).manual_seed(cfg.train.seed * 1000 + state['step'])
     if not quiet:
-        print(f"{cfg.name}: DiT {count_params(model) / 1e6:.1f}M params, {len(x)} images, batch {t.batch_size}, "
+        print(f"{cfg.name}: {type(model).__name__} {count_params(model) / 1e6:.1f}M params, {len(x)} {'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, "
               f"{t.precision}, {planned} steps planned, device {device}" + (f" x {d.world_size} processes" if d.world_size > 1 else ''))
 
     def checkpoint(name):
