@@ -63,11 +63,11 @@ def load_image_folder(path, limit: int = 0):
         by_class = _balanced(_index(names, path), limit)
         return _decode(lambda n: (path/n).read_bytes(), by_class, path)
     if path.exists(): raise NanoSoraError(f'{path} is neither a folder nor a zip file; give an ImageFolder folder or a .zip of one')
-    raise NanoSoraError(f"data path {path} does not exist; give 'cifar10' (download), an ImageFolder folder, or a .zip of one")
+    raise NanoSoraError(f"data path {path} does not exist; give 'cifar10' (download), an ImageFolder folder or a .zip of one, or ImageNet-64 .npz batches")
 
 # %% ../../nbs/02_data.ipynb #c007
 def load_images(source: str = 'cifar10', root='data', train: bool = True, limit: int = 0):
-    "Images `(N, 3, H, W)` uint8, labels `(N,)` int64 and class names, from 'cifar10', a folder or a zip."
+    "uint8 images `(N, 3, H, W)` (clips `(N, 1, T, H, W)`), int64 labels `(N,)` and class names from `source`: 'cifar10', an ImageFolder folder or zip, ImageNet-64 `.npz` batches (lesson 16) or 'moving_mnist' (lesson 13)."
     if str(source).lower() == 'moving_mnist':
         from nano_sora.data.moving_mnist import load_moving_mnist   # lesson 13: clips (N, 1, T, H, W) of bouncing digits
         return load_moving_mnist(root, train, limit)
