@@ -19,8 +19,8 @@ $(VENV)/.installed: setup.py settings.ini
 train: install           ## train the default preset; DATA=cifar10|folder|zip, PRESET=..., ARGS=...
 	$(BIN)/nano_sora_train --preset $(PRESET) --data $(DATA) $(ARGS)
 
-# One notebook at a time: on a 2-core CI box two workers took 3.2 min in all, as long as one (3.1 min), but doubled
-# each notebook's time (lesson 6: 60 s instead of 19 s).
+# One notebook at a time: on the 2-core CI box two workers doubled each notebook's time (lesson 6: 60 s instead of 19 s)
+# and the whole of .ci/run was slower with them (6 min 24 s against 5 min 41 s).
 test: install            ## run every notebook's checks on the CPU (cells flagged #| gpu are skipped)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 1 --do_print --timing
 
