@@ -114,10 +114,11 @@ class LiveTraining(Panel):
                  seed: int = 0, classes=CIFAR10_CLASSES):
         self.sc, self.every, self.seed, self.classes = sc, every, seed, classes[:num_classes]
         self.y, self.steps, self.losses, self.x, self.x_step = torch.arange(num_classes), [], [], None, None
+        self._unread = []                                  # this run's loss tensors, not yet copied to the host
         super().__init__(self.draw_state)
 
     def __call__(self, step: int, loss, model):
-        self.steps.append(step); self.losses.append(float(loss))
+        self.steps.append(step); self._unread.append(torch.as_tensor(loss).detach())   # no GPU sync here: read at the next redraw
         if step % self.every: return
         device, was_training = next(model.parameters()).device, model.training
         self.x = to_uint8(sample(model, self.y.to(device), self.sc, torch.Generator(device).manual_seed(self.seed))).cpu()
@@ -126,6 +127,7 @@ class LiveTraining(Panel):
         self.update()
 
     def draw_state(self):
+        if self._unread: self.losses += torch.stack(self._unread).float().tolist(); self._unread = []   # one sync per redraw
         fig, (ax, ax_img) = plt.subplots(1, 2, figsize=(10, 2.4), gridspec_kw=dict(width_ratios=[1, 2.5]))
         ax.plot(self.steps, self.losses, lw=0.8); ax.set(xlabel='step', ylabel='loss', title='training loss')
         ax_img.axis('off')

