@@ -241,9 +241,10 @@ def _imagenet64():
                   data=DataConfig(source='data/imagenet64'))   # a folder of Imagenet64_train_npz batches (lesson 16)
 
 def _video():    # lesson 14: 16 x 64 x 64 Moving MNIST clips; digits must not be mirrored
-    return Config(name='video', model=model_config('S', 8, img_size=64, in_channels=1, frames=16, patch_t=2),
-                  train=TrainConfig(batch_size=32, warmup_steps=200, ema_decay=0.999, epochs=1000, ckpt_every_epochs=10,
-                                    sample_every_epochs=10, log_every=100),
+    return Config(name='video', model=model_config('S', 8, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
+                  flow=FlowConfig(t_sampling='logit_normal'),
+                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.999, precision='bf16',
+                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=10, log_every=100),
                   data=DataConfig(source='moving_mnist', hflip=False))
 
 def _video_big():

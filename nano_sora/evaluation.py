@@ -235,6 +235,7 @@ def main(argv=None):
     p.add_argument('--steps', type=int, help="sampler steps for --ckpt (default: the checkpoint's config, 50)")
     p.add_argument('--sampler', help="euler or heun; ddpm or ddim for a DDPM checkpoint (default: the checkpoint's config)")
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--compile', action='store_true', help='torch.compile the model before sampling --ckpt')
     p.add_argument('--save-samples', metavar='NPY', help='also save the --ckpt samples to this .npy')
     p.add_argument('--ref', help='reference: statistics .npz (mu, sigma_triu) or images .npy (default: training set statistics)')
     p.add_argument('--data', help='training set for the default reference: cifar10, a folder or a zip (default: offline mirror, else cifar10)')
@@ -263,7 +264,8 @@ def main(argv=None):
     for f, x in sets: print(f'FID {len(x)} {score(x):.3f} {f}', flush=True)
     if a.ckpt:
         from nano_sora.inference import sample_images
-        x = sample_images(a.ckpt, n=a.n, cfg_scale=a.cfg, steps=a.steps, sampler=a.sampler, device=str(device), seed=a.seed)
+        x = sample_images(a.ckpt, n=a.n, cfg_scale=a.cfg, steps=a.steps, sampler=a.sampler, device=str(device), seed=a.seed,
+                          compile=a.compile)
         as_images(x, where=f'samples of {a.ckpt}')
         if a.save_samples: np.save(a.save_samples, np.asarray(x))
         print(f'FID {len(x)} {score(x):.3f} {a.ckpt}', flush=True)

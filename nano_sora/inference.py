@@ -69,13 +69,14 @@ def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None,
     return (x, torch.stack(traj)) if return_trajectory else x
 
 # %% ../nbs/08_euler_sampling.ipynb #c014
-def load_model(ckpt, device=None, use_ema: bool = True):
-    "The DiT (or VideoDiT) of a checkpoint (EMA weights by default) on `device`, and its config."
+def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
+    "The DiT (or VideoDiT) of a checkpoint (EMA weights by default) on `device`, and its config; `compile`: `torch.compile` it (one compile per batch shape)."
     ck = load_checkpoint(ckpt)
     cfg = ck['config']
     model = make_model(cfg.model)
     model.load_state_dict(ck['ema' if use_ema else 'model'])
-    return model.to(pick_device(device)).eval(), cfg
+    model = model.to(pick_device(device)).eval()
+    return (torch.compile(model, dynamic=False) if compile else model), cfg
 
 def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
     "'0,3,cat' -> [0, 3, 3]; None -> all classes."
@@ -121,9 +122,9 @@ def sampling_precision(model) -> str:
     return 'bf16' if next(model.parameters()).device.type == 'cuda' else 'fp32'
 
 def sample_images(ckpt, n: int = 10_000, cfg_scale: float | None = None, steps: int | None = None, sampler: str | None = None,
-                  device=None, seed: int = 0, batch_size: int = 1000, use_ema: bool = True) -> np.ndarray:
+                  device=None, seed: int = 0, batch_size: int = 1000, use_ema: bool = True, compile: bool = False) -> np.ndarray:
     "n class-balanced samples from a checkpoint as uint8 `(n, H, W, C)` numpy (the FID input format)."
-    model, cfg = load_model(ckpt, device, use_ema)
+    model, cfg = load_model(ckpt, device, use_ema, compile)
     sc = with_overrides(cfg.sample, steps, sampler, cfg_scale)
     x = generate(model, balanced_labels(n, list(range(cfg.model.num_classes))), sc, seed, batch_size,
                  sampling_precision(model), progress=True, flow=cfg.flow)
@@ -167,13 +168,14 @@ def parse_args(argv=None):
     p.add_argument('--out', default='samples.png', help='.png grid, .npy uint8 array (n, H, W, 3), or .gif trajectory; for a video model .gif clips or .npy (n, T, H, W, 1)')
     p.add_argument('--batch-size', type=int, default=1000)
     p.add_argument('--device'); p.add_argument('--no-ema', action='store_true', help='use the raw weights, not the EMA')
+    p.add_argument('--compile', action='store_true', help='torch.compile the model first (worth it for thousands of samples on a GPU)')
     return p.parse_args(argv)
 
 @cli
 def main(argv=None):
     a = parse_args(argv)
     if a.n <= 0: raise NanoSoraError('--n must be positive')
-    model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema)
+    model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema, compile=a.compile)
     sc = with_overrides(cfg.sample, a.steps, a.sampler, a.cfg, a.cfg_interval)
     labels = balanced_labels(a.n, parse_classes(a.classes, cfg.model.num_classes))
     device, precision = next(model.parameters()).device, sampling_precision(model)
