@@ -195,6 +195,7 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
 
     last_good, running, n_run, last_loss = None, torch.zeros((), device=device), 0, float('nan')
     t_log, imgs_log = time.perf_counter(), 0
+    t0 = None   # start of the training time not yet added to state['seconds']; None between epochs
     try:
         while state['epoch'] < t.epochs and not out_of_budget():
             model.train()
@@ -221,15 +222,17 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
                     if not quiet and not bar.disable: bar.write(f"step {rec['step']:7d}  loss {last_loss:.4f}  lr {rec['lr']:.2e}  {rec['img_per_s']:.0f} img/s")
                     running.zero_(); n_run = 0; t_log, imgs_log = now, 0
                 if out_of_budget(): break
-            state['seconds'], = d.all_mean([state['seconds'] + time.perf_counter() - t0])
+            state['seconds'], = d.all_mean([state['seconds'] + time.perf_counter() - t0]); t0 = None
             if n_epoch < len(loader): break                      # out of budget mid-epoch
             state['epoch'] += 1
             if t.ckpt_every_epochs and state['epoch'] % t.ckpt_every_epochs == 0:
                 last_good = checkpoint(f"step_{state['step']:07d}.pt")
             if d.is_main and t.sample_every_epochs and state['epoch'] % t.sample_every_epochs == 0:
                 sample_grid(ema.model, cfg, run_dir/'samples'/f"step_{state['step']:07d}.png", device)
-    except KeyboardInterrupt:
-        if not quiet: print(f"interrupted: saved {checkpoint('last.pt')}")
+    except KeyboardInterrupt:   # Ctrl-C, or `timeout -s INT`: keep every step and second, on every rank
+        if t0 is not None: state['seconds'] += time.perf_counter() - t0
+        path = checkpoint('last.pt')
+        if not quiet: print(f'interrupted: saved {path}')
         raise
     last_good = checkpoint('last.pt')
     peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == 'cuda' else None
