@@ -224,7 +224,7 @@ def _fast():
                   train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=500, lr_schedule='cosine',
                                     ema_decay=0.9995, precision='bf16', compile=True, epochs=1000, minutes=5.0,
                                     ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
-                  sample=SampleConfig(steps=50, sampler='euler', cfg_scale=1.5))
+                  sample=SampleConfig(steps=50, sampler='euler', cfg_scale=3.0, cfg_interval=(0.3, 0.8)))   # lesson 10: FID-10k 16.0 vs 18.8 at 1.5 everywhere
 
 def _tiny():
     return Config(name='tiny', model=model_config('T', 4),
