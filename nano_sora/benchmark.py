@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse, json, time
 from pathlib import Path
 import torch
-from .config import Config, NanoSoraError, cli, run_as_script, get_config, PRESETS
+from .config import Config, need, cli, run_as_script, get_config, pick_device, with_changes, PRESETS
 from .data.loader import GPULoader
 from .models.dit import flops_per_image
-from .training.train import build, train_step, pick_device
-from .inference import sample
+from .training.flow_matching import sample
+from .training.train import build, train_step, method_loss, load_extensions
 
 # %% auto #0
 __all__ = ['matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'main']
@@ -41,7 +41,7 @@ def bench_train(cfg: Config, device, steps: int = 50, warmup: int = 10) -> dict:
     for i in range(steps + warmup):
         if i == warmup: _sync(device); t0 = time.perf_counter()
         x1, y = next(loader)
-        loss = train_step(fwd, opt, scaler, x1, y, cfg, device)
+        loss = train_step(fwd, opt, scaler, lambda: method_loss(fwd, x1, y, cfg), cfg.train)
         ema.update(model, i)
     _sync(device); dt = time.perf_counter() - t0
     ips = steps * cfg.train.batch_size / dt
@@ -51,7 +51,7 @@ def bench_train(cfg: Config, device, steps: int = 50, warmup: int = 10) -> dict:
 def bench_sample(cfg: Config, device, n: int = 1000, cfg_scale: float = 1.0, precision: str = 'bf16') -> float:
     "Sampling images/s for `cfg.sample.steps` steps at guidance `cfg_scale` (batch of n, after one warm-up batch)."
     model = build(cfg, device)[0]
-    sc = type(cfg.sample)(**{**cfg.sample.__dict__, 'cfg_scale': cfg_scale})
+    sc = with_changes(cfg.sample, cfg_scale=cfg_scale)
     y = torch.arange(n, device=device) % cfg.model.num_classes
     sample(model, y[:min(n, 64)], sc, precision=precision)
     _sync(device); t0 = time.perf_counter()
@@ -99,8 +99,8 @@ def main(argv=None):
     p.add_argument('--sample-n', type=int, default=1000, help='images per sampling measurement')
     p.add_argument('--device'); p.add_argument('--json', default='bench.json', help='where to write the results')
     p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='config overrides for every preset')
-    a = p.parse_args(argv)
-    if a.steps <= 0 or a.sample_n <= 0: raise NanoSoraError('--steps and --sample-n must be positive')
+    load_extensions(); a = p.parse_args(argv)
+    need(a.steps > 0 and a.sample_n > 0, '--steps and --sample-n must be positive')
     res = run_benchmarks(a.presets, a.device, a.steps, a.sample_n, a.set)
     print(format_table(res))
     Path(a.json).write_text(json.dumps(res, indent=1)); print(f'wrote {a.json}')

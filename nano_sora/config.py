@@ -4,20 +4,25 @@
 
 # %% ../nbs/01_config.ipynb #c002
 from __future__ import annotations
-import dataclasses, functools, sys
+import contextlib, dataclasses, functools, math, sys
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
+import torch
 import yaml
 
 # %% auto #0
-__all__ = ['SAMPLER_METHOD', 'MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'cli', 'run_as_script', 'ModelConfig',
-           'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler', 'Config', 'VAEConfig',
-           'model_config', 'get_config', 'apply_overrides', 'config_to_dict', 'config_from_dict', 'save_config',
-           'load_config']
+__all__ = ['SAMPLER_METHOD', 'MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'need', 'cli', 'run_as_script',
+           'pick_device', 'autocast', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
+           'check_sampler', 'Config', 'model_config', 'get_config', 'apply_overrides', 'with_changes', 'config_to_dict',
+           'config_from_dict', 'save_config', 'load_config']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
     "A problem the user can fix; the message says how, in one line."
+
+def need(ok, msg: str):
+    "Raise `NanoSoraError(msg)` unless `ok`: every rule a user can break is stated with this."
+    if not ok: raise NanoSoraError(msg)
 
 def cli(main):
     "Decorator for console-script entry points: `NanoSoraError` becomes `error: <message>` and exit code 2."
@@ -35,6 +40,20 @@ def cli(main):
 def run_as_script(name: str) -> bool:
     "True when a module runs as `python -m nano_sora....` (not when its notebook runs in Jupyter, also named __main__)."
     return name == '__main__' and 'IPython' not in sys.modules
+
+# %% ../nbs/01_config.ipynb #c101
+def pick_device(name=None) -> torch.device:
+    "The requested device (refusing unknown names and CUDA where there is none), or CUDA when available, else CPU."
+    if not name: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try: dev = torch.device(name)
+    except RuntimeError: raise NanoSoraError(f"unknown device {name!r}; use cpu or cuda")
+    need(dev.type != 'cuda' or torch.cuda.is_available(), f'--device {name} asked for, but no CUDA GPU is visible; use --device cpu')
+    return dev
+
+def autocast(precision: str, device) -> contextlib.AbstractContextManager:
+    "autocast to fp16/bf16 for the forward pass; a no-op for fp32."
+    if precision == 'fp32': return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=torch.float16 if precision == 'fp16' else torch.bfloat16)
 
 # %% ../nbs/01_config.ipynb #c006
 @dataclass
@@ -55,17 +74,18 @@ class ModelConfig:
 
     def validate(self) -> 'ModelConfig':
         "Refuse shapes the DiT cannot build, with the fix in the message."
-        def need(ok, msg):
-            if not ok: raise NanoSoraError(msg)
-        need(self.pos_emb in ('learned', 'sincos', 'none'), f"model.pos_emb must be one of learned, sincos, none, got {self.pos_emb!r}")
-        for key in ('img_size', 'in_channels', 'dim', 'depth', 'heads', 'num_classes'):
+        need(self.pos_emb in ('learned', 'sincos', 'none'),
+             f"model.pos_emb must be one of learned, sincos, none, got {self.pos_emb!r}")
+        for key in ('img_size', 'in_channels', 'dim', 'depth', 'heads', 'num_classes', 'mlp_ratio'):
             need(getattr(self, key) > 0, f'model.{key} must be positive, got {getattr(self, key)}')
+        need(math.isfinite(self.mlp_ratio), f'model.mlp_ratio must be a finite number, got {self.mlp_ratio}')
         need(self.patch_size > 0 and self.img_size % self.patch_size == 0,
              f'model.patch_size={self.patch_size} must divide model.img_size={self.img_size} (try 2 or 4)')
         need(self.dim % self.heads == 0, f'model.dim={self.dim} must be divisible by model.heads={self.heads}')
         need(not self.rope or (self.dim // self.heads) % 4 == 0,
              f'model.rope needs a head dimension (dim/heads) divisible by 4, got {self.dim // self.heads}')
-        need(self.rope or self.pos_emb != 'none', 'model.pos_emb=none needs model.rope=true, or the model cannot see positions')
+        need(self.rope or self.pos_emb != 'none',
+             'model.pos_emb=none needs model.rope=true, or the model cannot see positions')
         need(self.frames >= 0, f'model.frames must be >= 0 (0 = images), got {self.frames}')
         if self.frames:
             need(self.patch_t > 0 and self.frames % self.patch_t == 0,
@@ -118,11 +138,21 @@ class SampleConfig:
     sampler: str = 'euler'        # 'euler' or 'heun' (flow.method=rf); 'ddpm' or 'ddim' (flow.method=ddpm, lesson 12)
     cfg_scale: float = 1.0        # classifier-free guidance; 1 = off
     cfg_interval: tuple = (0.0, 1.0)  # apply guidance only for t in this range
-    use_ema: bool = True
+
+    def validate(self) -> 'SampleConfig':
+        "Refuse sampling settings that cannot run or would silently do nothing."
+        need(self.sampler in SAMPLER_METHOD,
+             f"sample.sampler must be one of {', '.join(SAMPLER_METHOD)}, got {self.sampler!r}")
+        need(self.steps > 0, f'sample.steps must be positive, got {self.steps}')
+        need(math.isfinite(self.cfg_scale) and self.cfg_scale >= 0,
+             f'sample.cfg_scale must be a finite number >= 0 (1 = off), got {self.cfg_scale}')
+        lo, hi = self.cfg_interval
+        need(0 <= lo <= hi <= 1, f'sample.cfg_interval must be two numbers 0 <= lo <= hi <= 1, got {self.cfg_interval}')
+        return self
 
 @dataclass
 class DataConfig:
-    source: str = 'cifar10'     # 'cifar10' (torchvision download), an ImageFolder folder, or a .zip of one; 'moving_mnist' (clips, lesson 13)
+    source: str = 'cifar10'     # 'cifar10' (torchvision download), an ImageFolder folder or a .zip of one; later lessons add more
     root: str = 'data'          # where torchvision downloads CIFAR-10
     hflip: bool = True          # random horizontal flips
     gpu_resident: bool = True   # keep the whole uint8 dataset on the GPU (lesson 2)
@@ -135,11 +165,30 @@ def check_sampler(sampler: str, method: str):
     "Refuse a sampler made for another training method (e.g. Euler on an epsilon-predicting DDPM model)."
     if SAMPLER_METHOD.get(sampler, method) != method:
         fits = ' or '.join(s for s, m in SAMPLER_METHOD.items() if m == method)
-        raise NanoSoraError(f'sample.sampler={sampler} needs flow.method={SAMPLER_METHOD[sampler]}; with flow.method={method} use {fits}')
+        raise NanoSoraError(f'sample.sampler={sampler} needs flow.method={SAMPLER_METHOD[sampler]}; '
+                            f'with flow.method={method} use {fits}')
 
 _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'precision'): ('fp16', 'bf16', 'fp32'),
-            ('train', 'lr_schedule'): ('constant', 'cosine'), ('sample', 'sampler'): tuple(SAMPLER_METHOD),
-            ('flow', 'method'): ('rf', 'ddpm'), ('flow', 'beta_schedule'): ('linear', 'cosine')}
+            ('train', 'lr_schedule'): ('constant', 'cosine'), ('flow', 'method'): ('rf', 'ddpm'),
+            ('flow', 'beta_schedule'): ('linear', 'cosine')}
+_AT_LEAST = {('train', 'batch_size'): 1, ('train', 'epochs'): 1, ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
+             ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
+             ('train', 'ckpt_every_epochs'): 0, ('train', 'sample_every_epochs'): 0, ('train', 'weight_decay'): 0,
+             ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0}
+_POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift')]
+_UNIT = [('train', 'beta2'), ('train', 'ema_decay'), ('flow', 'label_dropout')]   # in [0, 1)
+
+def _check_numbers(cfg):
+    "Every float finite; every count and rate in its range."
+    value = lambda part, key: getattr(getattr(cfg, part), key)
+    for part in ('flow', 'train'):
+        for f in fields(getattr(cfg, part)):
+            v = value(part, f.name)
+            need(not isinstance(v, float) or math.isfinite(v), f'{part}.{f.name} must be a finite number, got {v}')
+    for (part, key), lo in _AT_LEAST.items():
+        need(value(part, key) >= lo, f"{part}.{key} must be {'positive' if lo else '>= 0'}, got {value(part, key)}")
+    for part, key in _POSITIVE: need(value(part, key) > 0, f'{part}.{key} must be positive, got {value(part, key)}')
+    for part, key in _UNIT: need(0 <= value(part, key) < 1, f'{part}.{key} must be in [0, 1), got {value(part, key)}')
 
 @dataclass
 class Config:
@@ -152,54 +201,15 @@ class Config:
 
     def validate(self) -> 'Config':
         "Check every part; raises `NanoSoraError` naming the key and the fix."
-        def need(ok, msg):
-            if not ok: raise NanoSoraError(msg)
-        self.model.validate()
+        self.model.validate(); self.sample.validate()
         for (part, key), allowed in _CHOICES.items():
             v = getattr(getattr(self, part), key)
             need(v in allowed, f"{part}.{key} must be one of {', '.join(allowed)}, got {v!r}")
-        t = self.train
-        for part, key in [('train', 'batch_size'), ('train', 'epochs'), ('sample', 'steps'), ('flow', 'timesteps')]:
-            v = getattr(getattr(self, part), key)
-            need(v > 0, f'{part}.{key} must be positive, got {v}')
-        need(t.lr > 0, f'train.lr must be positive, got {t.lr}')
-        need(0 <= t.ema_decay < 1, f'train.ema_decay must be in [0, 1), got {t.ema_decay}')
-        need(0 <= self.flow.label_dropout < 1, f'flow.label_dropout must be in [0, 1), got {self.flow.label_dropout}')
-        need(self.flow.t_std > 0 and self.flow.t_shift > 0, 'flow.t_std and flow.t_shift must be positive')
+        _check_numbers(self)
+        need(self.data.limit >= 0, f'data.limit must be >= 0 (0 = all), got {self.data.limit}')
         check_sampler(self.sample.sampler, self.flow.method)
-        need(self.flow.method == 'rf' or self.flow.contrastive == 0, 'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
-        need(t.ckpt_every_epochs >= 0 and t.max_steps >= 0 and t.minutes >= 0,
-             'train.ckpt_every_epochs, train.max_steps and train.minutes must be >= 0')
-        lo, hi = self.sample.cfg_interval
-        need(0 <= lo <= hi <= 1, f'sample.cfg_interval must be two numbers 0 <= lo <= hi <= 1, got {self.sample.cfg_interval}')
-        return self
-
-# %% ../nbs/01_config.ipynb #c041
-@dataclass
-class VAEConfig:
-    channels: tuple = (64, 128, 256)  # widths of the encoder's blocks; n blocks downsample by 2**(n-1): 32x32 -> 8x8
-    layers_per_block: int = 1         # ResNet layers per block
-    norm_groups: int = 32             # GroupNorm groups; must divide every width in channels
-    latent_channels: int = 4          # C of the latent, as in Stable Diffusion
-    kl_weight: float = 1e-6           # weight of KL(q(z|x) || N(0, I)) beside the L1 reconstruction loss
-    batch_size: int = 256
-    lr: float = 1e-3
-    steps: int = 2000                 # optimizer steps
-    minutes: float = 0.0              # stop after this much training wall-clock; 0 = no limit
-    precision: str = 'bf16'           # autocast dtype on a GPU: 'bf16', 'fp16' or 'fp32' ('fp32' on a CPU)
-    seed: int = 0
-
-    def validate(self) -> 'VAEConfig':
-        "Refuse an autoencoder that diffusers cannot build or that cannot train, with the fix in the message."
-        def need(ok, msg):
-            if not ok: raise NanoSoraError(msg)
-        need(len(self.channels) >= 1 and all(c > 0 for c in self.channels), f'vae.channels must be positive widths, got {self.channels}')
-        need(self.norm_groups > 0 and all(c % self.norm_groups == 0 for c in self.channels),
-             f'vae.norm_groups={self.norm_groups} must divide every width in vae.channels={self.channels}')
-        for key in ('layers_per_block', 'latent_channels', 'batch_size', 'steps'):
-            need(getattr(self, key) > 0, f'vae.{key} must be positive, got {getattr(self, key)}')
-        need(self.lr > 0 and self.kl_weight >= 0 and self.minutes >= 0, 'vae.lr must be > 0, vae.kl_weight and vae.minutes >= 0')
-        need(self.precision in ('fp16', 'bf16', 'fp32'), f"vae.precision must be one of fp16, bf16, fp32, got {self.precision!r}")
+        need(self.flow.method == 'rf' or self.flow.contrastive == 0,
+             'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
         return self
 
 # %% ../nbs/01_config.ipynb #c010
@@ -212,19 +222,19 @@ MODEL_SIZES = {
 
 def model_config(size: str = 'S', patch_size: int = 2, **kw) -> ModelConfig:
     "A `ModelConfig` for a named size (T, XS, S, B), e.g. `model_config('S', 2)` is DiT-S/2."
-    if size not in MODEL_SIZES: raise NanoSoraError(f"unknown model size {size!r}; choose one of {', '.join(MODEL_SIZES)}")
+    need(size in MODEL_SIZES, f"unknown model size {size!r}; choose one of {', '.join(MODEL_SIZES)}")
     return ModelConfig(patch_size=patch_size, **{**MODEL_SIZES[size], **kw})
 
 def _rtx4060():
     return Config(name='rtx4060', model=model_config('S', 2))
 
-def _fast():
+def _fast():   # lesson 10: guidance 3.0 on t in [0.3, 0.8] gives FID-10k 16.0 against 18.8 at 1.5 everywhere
     return Config(name='fast', model=model_config('S', 2, qk_norm=True),
                   flow=FlowConfig(t_sampling='logit_normal'),
                   train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=500, lr_schedule='cosine',
                                     ema_decay=0.9995, precision='bf16', compile=True, epochs=1000, minutes=5.0,
                                     ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
-                  sample=SampleConfig(steps=50, sampler='euler', cfg_scale=3.0, cfg_interval=(0.3, 0.8)))   # lesson 10: FID-10k 16.0 vs 18.8 at 1.5 everywhere
+                  sample=SampleConfig(steps=50, sampler='euler', cfg_scale=3.0, cfg_interval=(0.3, 0.8)))
 
 def _tiny():
     return Config(name='tiny', model=model_config('T', 4),
@@ -232,34 +242,12 @@ def _tiny():
                                     ckpt_every_epochs=1, sample_every_epochs=1, log_every=5),
                   sample=SampleConfig(steps=10), data=DataConfig(gpu_resident=False))
 
-def _imagenet64():
-    return Config(name='imagenet64', model=model_config('S', 4, img_size=64, num_classes=1000, qk_norm=True),
-                  flow=FlowConfig(t_sampling='logit_normal'),   # flow.contrastive=0.05 turns the contrastive term on
-                  train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=1000, lr_schedule='cosine', ema_decay=0.9995,
-                                    precision='bf16', compile=True, epochs=100, ckpt_every_epochs=1, log_every=200),
-                  sample=SampleConfig(steps=50, sampler='euler', cfg_scale=1.5),
-                  data=DataConfig(source='data/imagenet64'))   # a folder of Imagenet64_train_npz batches (lesson 16)
-
-def _video():    # lesson 14: 16 x 64 x 64 Moving MNIST clips; digits must not be mirrored
-    return Config(name='video', model=model_config('S', 8, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
-                  flow=FlowConfig(t_sampling='logit_normal'),
-                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.999, precision='bf16',
-                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=10, log_every=100),
-                  data=DataConfig(source='moving_mnist', hflip=False))
-
-def _video_big():
-    return Config(name='video_big', model=model_config('B', 4, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
-                  flow=FlowConfig(t_sampling='logit_normal'),
-                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.9995, precision='bf16',
-                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
-                  data=DataConfig(source='moving_mnist', hflip=False))
-
-PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny, 'imagenet64': _imagenet64, 'video': _video, 'video_big': _video_big}
+PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny}   # name -> function returning a fresh Config
 DEFAULT_PRESET = 'rtx4060'
 
 def get_config(preset: str = DEFAULT_PRESET, overrides=()) -> Config:
     "A fresh, validated `Config` for a preset name, with `part.key=value` overrides applied."
-    if preset not in PRESETS: raise NanoSoraError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    need(preset in PRESETS, f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     return apply_overrides(PRESETS[preset](), overrides).validate()
 
 # %% ../nbs/01_config.ipynb #c012
@@ -297,6 +285,11 @@ def apply_overrides(cfg: Config, overrides=()) -> Config:
         except yaml.YAMLError: value = raw
         _set(cfg, key.strip(), value)
     return cfg
+
+def with_changes(part, **changes):
+    "A validated copy of a config (or one of its parts) with `changes`; a change of None keeps the value."
+    new = dataclasses.replace(part, **{k: v for k, v in changes.items() if v is not None})
+    return new.validate() if hasattr(new, 'validate') else new
 
 def config_to_dict(cfg: Config) -> dict:
     d = asdict(cfg)

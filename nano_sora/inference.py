@@ -4,80 +4,21 @@
 
 # %% ../nbs/08_euler_sampling.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib
+import argparse
 from pathlib import Path
 import numpy as np
 import torch
 from einops import rearrange
-from .config import SampleConfig, FlowConfig, NanoSoraError, cli, run_as_script, check_sampler
-from .data.loader import to_uint8, save_grid, image_grid, CIFAR10_CLASSES
-from .training.train import load_checkpoint, pick_device, autocast, make_model
-from .training.ddpm import ddpm_sampler, ddim_sampler
+from .config import NanoSoraError, SAMPLER_METHOD, need, cli, run_as_script, with_changes
+from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
+from .models.dit import load_model
+from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
+from .training.train import load_extensions
 
 # %% auto #0
-__all__ = ['STEPPERS', 'SAMPLERS', 'guided_velocity', 'euler_step', 'heun_step', 'ode_sampler', 'sample', 'load_model',
-           'parse_classes', 'balanced_labels', 'generate', 'with_overrides', 'sampling_precision', 'sample_images',
-           'save_samples', 'save_trajectory_gif', 'save_clips_gif', 'parse_args', 'main']
-
-# %% ../nbs/08_euler_sampling.ipynb #c004
-def guided_velocity(model, x, t: float, y, scale: float = 1.0, interval=(0.0, 1.0)):
-    "v(x, t, y), or v_null + scale * (v_y - v_null) when guidance is on at this t."
-    tt = torch.full((len(x),), t, device=x.device)
-    if scale == 1.0 or not (interval[0] <= t <= interval[1]): return model(x, tt, y).float()
-    null = torch.full_like(y, model.null_class)
-    v_y, v_null = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null])).float().chunk(2)
-    return v_null + scale * (v_y - v_null)
-
-def euler_step(v, x, t: float, h: float):
-    "x_{t+h} = x_t + h v(x_t, t)."
-    return x + h * v(x, t)
-
-def heun_step(v, x, t: float, h: float):
-    "Average the slopes at both ends of the Euler step: x + h/2 (v(x, t) + v(x + h v(x, t), t + h)); the step onto t = 1 stays Euler."
-    v0 = v(x, t)
-    if t + h > 1 - 1e-6: return x + h * v0      # never ask the model at t = 1, a time training almost never samples
-    return x + h / 2 * (v0 + v(x + h * v0, t + h))
-
-STEPPERS = {'euler': euler_step, 'heun': heun_step}
-
-def ode_sampler(step):
-    "A rectified-flow sampler from a one-step solver: `run(f, x, steps, flow, generator)` takes `steps` uniform steps from t = 0 to 1, yielding each x."
-    def run(f, x, steps: int, flow: FlowConfig = FlowConfig(), generator=None):
-        h = 1.0 / steps
-        for i in range(steps):
-            x = step(f, x, i * h, h)
-            yield x
-    return run
-
-# %% ../nbs/08_euler_sampling.ipynb #c006
-SAMPLERS = {**{name: ode_sampler(step) for name, step in STEPPERS.items()}, 'ddpm': ddpm_sampler, 'ddim': ddim_sampler}
-
-@torch.no_grad()
-def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None, precision: str = 'fp32',
-           return_trajectory: bool = False, flow: FlowConfig = FlowConfig()):
-    "Run `sc.sampler` from noise x0 (t = 0) to data (t = 1) for a model trained as `flow.method`; returns float images (and the trajectory)."
-    if sc.sampler not in SAMPLERS: raise NanoSoraError(f"unknown sampler {sc.sampler!r}; choose one of {', '.join(SAMPLERS)}")
-    check_sampler(sc.sampler, flow.method)
-    model.eval()
-    device = next(model.parameters()).device
-    if x0 is None: x0 = torch.randn(len(y), *model.input_shape, device=device, generator=generator)   # images or clips
-    f = lambda x, t: guided_velocity(model, x, t, y, sc.cfg_scale, sc.cfg_interval)   # v for rf, epsilon for ddpm
-    x, traj = x0.float(), [x0.float().cpu()] if return_trajectory else None
-    with autocast(precision, device):
-        for x in SAMPLERS[sc.sampler](f, x, sc.steps, flow, generator):
-            if return_trajectory: traj.append(x.cpu())
-    return (x, torch.stack(traj)) if return_trajectory else x
+__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'main']
 
 # %% ../nbs/08_euler_sampling.ipynb #c014
-def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
-    "The DiT (or VideoDiT) of a checkpoint (EMA weights by default) on `device`, and its config; `compile`: `torch.compile` it (one compile per batch shape)."
-    ck = load_checkpoint(ckpt)
-    cfg = ck['config']
-    model = make_model(cfg.model)
-    model.load_state_dict(ck['ema' if use_ema else 'model'])
-    model = model.to(pick_device(device)).eval()
-    return (torch.compile(model, dynamic=False) if compile else model), cfg
-
 def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
     "'0,3,cat' -> [0, 3, 3]; None -> all classes."
     if not spec: return list(range(num_classes))
@@ -89,70 +30,20 @@ def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
         else: raise NanoSoraError(f"unknown class {s!r}; use 0..{num_classes - 1} or a name like {names[0]}")
     return out
 
-def balanced_labels(n: int, classes) -> torch.Tensor:
-    "n labels cycling through `classes`, sorted: equal counts per class (up to one)."
-    return torch.tensor(classes)[torch.arange(n) % len(classes)].sort().values
-
-def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, batch_size: int = 1000,
-             precision: str = 'fp32', progress: bool = False, decode=None, flow: FlowConfig = FlowConfig()) -> torch.Tensor:
-    "uint8 images `(n, C, H, W)` on the CPU for `labels`, sampled in batches (deterministic for a seed); `decode` maps latents to images (lesson 9); `flow`: the run's method (lesson 12)."
-    device = next(model.parameters()).device
-    g = torch.Generator(device).manual_seed(seed)
-    out = []
-    chunks = range(0, len(labels), batch_size)
-    if progress:
-        from tqdm.auto import tqdm
-        chunks = tqdm(chunks, desc='sampling', unit='batch')
-    for i in chunks:
-        y = labels[i:i + batch_size].to(device)
-        x = sample(model, y, sc, generator=g, precision=precision, flow=flow)
-        out.append(to_uint8(decode(x) if decode else x).cpu())
-    return torch.cat(out)
-
-def with_overrides(sc: SampleConfig, steps=None, sampler=None, cfg_scale=None, cfg_interval=None) -> SampleConfig:
-    "A copy of a run's sampling settings with the given (non-None) values replaced."
-    new = SampleConfig(steps=steps or sc.steps, sampler=sampler or sc.sampler,
-                       cfg_scale=sc.cfg_scale if cfg_scale is None else cfg_scale,
-                       cfg_interval=tuple(cfg_interval) if cfg_interval else sc.cfg_interval, use_ema=sc.use_ema)
-    if new.steps <= 0: raise NanoSoraError('--steps must be positive')
-    return new
-
-def sampling_precision(model) -> str:
-    "bf16 autocast on a GPU, fp32 on the CPU."
-    return 'bf16' if next(model.parameters()).device.type == 'cuda' else 'fp32'
-
-def sample_images(ckpt, n: int = 10_000, cfg_scale: float | None = None, steps: int | None = None, sampler: str | None = None,
-                  device=None, seed: int = 0, batch_size: int = 1000, use_ema: bool = True, compile: bool = False) -> np.ndarray:
-    "n class-balanced samples from a checkpoint as uint8 `(n, H, W, C)` numpy (the FID input format)."
-    model, cfg = load_model(ckpt, device, use_ema, compile)
-    sc = with_overrides(cfg.sample, steps, sampler, cfg_scale)
-    x = generate(model, balanced_labels(n, list(range(cfg.model.num_classes))), sc, seed, batch_size,
-                 sampling_precision(model), progress=True, flow=cfg.flow)
-    return x.movedim(1, -1).numpy()
-
 # %% ../nbs/08_euler_sampling.ipynb #c016
 def save_samples(x: torch.Tensor, path, ncols: int = 8) -> Path:
     "uint8 images -> .png grid or .npy `(n, H, W, C)` array; clips -> .gif or .npy `(n, T, H, W, C)`, by the file's suffix."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == '.npy': np.save(path, x.movedim(1, -1).numpy())
     elif path.suffix == '.png' and x.dim() == 4: save_grid(x, path, ncols)
-    elif path.suffix == '.gif' and x.dim() == 5: save_clips_gif(x, path, ncols)
+    elif path.suffix == '.gif' and x.dim() == 5: save_gif(x, path, ncols)
     else: raise NanoSoraError(f'--out {path}: use a .png (grid), .npy (uint8 array) or .gif (trajectory)')
     return path
 
 def save_trajectory_gif(traj: torch.Tensor, path, ncols: int = 8, every: int = 1, duration_ms: int = 80, hold: int = 10) -> Path:
-    "A trajectory `(steps+1, n, C, H, W)` in [-1, 1] -> animated GIF of grids, noise to image (last frame shown `hold` more times)."
-    from PIL import Image
-    frames = [Image.fromarray(image_grid(traj[i], ncols).numpy()) for i in range(0, len(traj), every)]
-    if (len(traj) - 1) % every: frames.append(Image.fromarray(image_grid(traj[-1], ncols).numpy()))
-    frames += [frames[-1]] * hold
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
-    return path
-
-def save_clips_gif(x: torch.Tensor, path, ncols: int = 8, duration_ms: int = 100) -> Path:
-    "Clips `(n, C, T, H, W)` (uint8, or float in [-1, 1]) -> one looping GIF: frame k shows frame k of every clip (lesson 14)."
-    return save_trajectory_gif(rearrange(x, 'n c t h w -> t n c h w'), path, ncols, duration_ms=duration_ms, hold=0)
+    "A trajectory `(steps+1, n, C, H, W)` in [-1, 1] -> animated GIF of grids, noise to image (last frame held `hold` more)."
+    idx = list(range(0, len(traj), every)) + ([len(traj) - 1] if (len(traj) - 1) % every else [])
+    return save_gif(rearrange(traj[idx], 's n c h w -> n c s h w'), path, ncols, duration_ms, hold)
 
 # %% ../nbs/08_euler_sampling.ipynb #c018
 def parse_args(argv=None):
@@ -163,7 +54,7 @@ def parse_args(argv=None):
     p.add_argument('--cfg', type=float, help='classifier-free guidance scale (default: the run config, 1 = off)')
     p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
     p.add_argument('--steps', type=int, help='solver steps (default: the run config, 50)')
-    p.add_argument('--sampler', choices=list(SAMPLERS), help="default: the run config's; euler or heun for a rectified-flow model, ddpm or ddim for a DDPM one")
+    p.add_argument('--sampler', choices=list(SAMPLER_METHOD), help="default: the run config's; euler or heun for a rectified-flow model, ddpm or ddim for a DDPM one")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='samples.png', help='.png grid, .npy uint8 array (n, H, W, 3), or .gif trajectory; for a video model .gif clips or .npy (n, T, H, W, 1)')
     p.add_argument('--batch-size', type=int, default=1000)
@@ -173,10 +64,11 @@ def parse_args(argv=None):
 
 @cli
 def main(argv=None):
-    a = parse_args(argv)
-    if a.n <= 0: raise NanoSoraError('--n must be positive')
+    load_extensions(); a = parse_args(argv)
+    need(a.n > 0, '--n must be positive')
     model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema, compile=a.compile)
-    sc = with_overrides(cfg.sample, a.steps, a.sampler, a.cfg, a.cfg_interval)
+    sc = with_changes(cfg.sample, steps=a.steps, sampler=a.sampler, cfg_scale=a.cfg,
+                      cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None)
     labels = balanced_labels(a.n, parse_classes(a.classes, cfg.model.num_classes))
     device, precision = next(model.parameters()).device, sampling_precision(model)
     ncols = min(a.n, 8 if a.classes else cfg.model.num_classes)

@@ -11,10 +11,9 @@ import matplotlib.pyplot as plt
 import ipywidgets as W
 from IPython import get_ipython
 from IPython.display import display
-from .config import Config, FlowConfig, SampleConfig, SAMPLER_METHOD
+from .config import Config, FlowConfig, SampleConfig, SAMPLER_METHOD, with_changes
 from .data.loader import CIFAR10_CLASSES, image_grid, show_images, to_uint8
-from .training.flow_matching import interpolate, toy_data
-from .inference import SAMPLERS, sample, generate, balanced_labels, with_overrides, sampling_precision
+from .training.flow_matching import interpolate, toy_data, sample, generate, balanced_labels, sampling_precision
 
 # %% auto #0
 __all__ = ['has_frontend', 'fig_png', 'png_array', 'Panel', 'toy_flow_panel', 'sampler_panel', 'trajectory_panel', 'LiveTraining']
@@ -82,11 +81,11 @@ def toy_flow_panel(model, n: int = 400, seed: int = 0, grid: int = 15, lim: floa
 def sampler_panel(model, cfg: Config, n: int = 20, classes=CIFAR10_CLASSES) -> Panel:
     "Class, guidance, steps, sampler and seed controls and a Generate button over `generate`, for a run's model and config."
     sc, k = cfg.sample, cfg.model.num_classes
-    samplers = [s for s in SAMPLERS if SAMPLER_METHOD[s] == cfg.flow.method]     # those that fit how it was trained
+    samplers = [s for s, m in SAMPLER_METHOD.items() if m == cfg.flow.method]     # those that fit how it was trained
     def draw(cls, cfg_scale, steps, sampler, seed):
         labels = balanced_labels(n, [cls] if cls >= 0 else list(range(k)))
-        x = generate(model, labels, with_overrides(sc, steps, sampler, cfg_scale), seed, precision=sampling_precision(model),
-                     flow=cfg.flow)
+        x = generate(model, labels, with_changes(sc, steps=steps, sampler=sampler, cfg_scale=cfg_scale), seed,
+                     precision=sampling_precision(model), flow=cfg.flow)
         return show_images(x, labels, classes, ncols=min(n, 10),
                            title=f'{sampler}, {steps} steps, guidance {cfg_scale}, seed {seed}')
     return Panel(draw, dict(

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from einops import rearrange
-from ..config import NanoSoraError
+from ..config import Config, FlowConfig, TrainConfig, SampleConfig, DataConfig, NanoSoraError, PRESETS, model_config
+from .loader import FILE_FORMATS
 
 # %% auto #0
-__all__ = ['IMAGENET_NUM_CLASSES', 'read_imagenet64_batch', 'imagenet64_files', 'load_imagenet64']
+__all__ = ['IMAGENET_NUM_CLASSES', 'read_imagenet64_batch', 'imagenet64_files', 'load_imagenet64', 'is_imagenet64',
+           'imagenet64_preset']
 
 # %% ../../nbs/16_imagenet64.ipynb #c004
 def read_imagenet64_batch(path):
@@ -50,3 +52,20 @@ def load_imagenet64(path, limit: int = 0):
     x, y = torch.cat(xs), torch.cat(ys)
     if limit: x, y = x[:limit], y[:limit]
     return x, y, [str(c) for c in range(IMAGENET_NUM_CLASSES)]
+
+def is_imagenet64(path) -> bool:
+    "A Downsampled ImageNet batch (`.npz`) or a folder of `train_data_batch_*.npz`."
+    return str(path).endswith('.npz') or any(Path(path).glob('train_data_batch_*.npz'))
+
+FILE_FORMATS.append((is_imagenet64, load_imagenet64))
+
+# %% ../../nbs/16_imagenet64.ipynb #c100
+def imagenet64_preset():
+    return Config(name='imagenet64', model=model_config('S', 4, img_size=64, num_classes=IMAGENET_NUM_CLASSES, qk_norm=True),
+                  flow=FlowConfig(t_sampling='logit_normal'),   # flow.contrastive=0.05 turns the contrastive term on
+                  train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=1000, lr_schedule='cosine', ema_decay=0.9995,
+                                    precision='bf16', compile=True, epochs=100, ckpt_every_epochs=1, log_every=200),
+                  sample=SampleConfig(steps=50, sampler='euler', cfg_scale=1.5),
+                  data=DataConfig(source='data/imagenet64'))   # a folder of Imagenet64_train_npz batches
+
+PRESETS['imagenet64'] = imagenet64_preset

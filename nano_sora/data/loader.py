@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from ..config import NanoSoraError, DataConfig
+from ..config import NanoSoraError, DataConfig, need
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'IMG_EXTS', 'load_image_folder', 'load_images', 'cifar10_mirror', 'to_float', 'to_uint8',
-           'GPULoader', 'ImageDataset', 'make_loader', 'image_grid', 'save_grid', 'show_images']
+__all__ = ['CIFAR10_CLASSES', 'IMG_EXTS', 'DATA_SOURCES', 'FILE_FORMATS', 'load_image_folder', 'load_cifar10', 'load_images',
+           'cifar10_mirror', 'to_float', 'to_uint8', 'GPULoader', 'ImageDataset', 'make_loader', 'image_grid',
+           'save_grid', 'save_gif', 'show_images']
 
 # %% ../../nbs/02_data.ipynb #c003
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -62,30 +63,34 @@ def load_image_folder(path, limit: int = 0):
         names = [str(p.relative_to(path)) for p in path.rglob('*') if p.is_file()]
         by_class = _balanced(_index(names, path), limit)
         return _decode(lambda n: (path/n).read_bytes(), by_class, path)
-    if path.exists(): raise NanoSoraError(f'{path} is neither a folder nor a zip file; give an ImageFolder folder or a .zip of one')
-    raise NanoSoraError(f"data path {path} does not exist; give 'cifar10' (download), an ImageFolder folder or a .zip of one, or ImageNet-64 .npz batches")
+    need(not path.exists(), f'{path} is neither a folder nor a zip file; give an ImageFolder folder or a .zip of one')
+    raise NanoSoraError(f"data path {path} does not exist; give {' or '.join(map(repr, DATA_SOURCES))}, "
+                        'or a folder (or .zip) in ImageFolder layout <class>/<image>.png')
 
 # %% ../../nbs/02_data.ipynb #c007
-def load_images(source: str = 'cifar10', root='data', train: bool = True, limit: int = 0):
-    "uint8 images `(N, 3, H, W)` (clips `(N, 1, T, H, W)`), int64 labels `(N,)` and class names from `source`: 'cifar10', an ImageFolder folder or zip, ImageNet-64 `.npz` batches (lesson 16) or 'moving_mnist' (lesson 13)."
-    if str(source).lower() == 'moving_mnist':
-        from nano_sora.data.moving_mnist import load_moving_mnist   # lesson 13: clips (N, 1, T, H, W) of bouncing digits
-        return load_moving_mnist(root, train, limit)
-    if str(source).lower() != 'cifar10':
-        if str(source).endswith('.npz') or any(Path(source).glob('train_data_batch_*.npz')):
-            from nano_sora.data.imagenet64 import load_imagenet64   # Downsampled ImageNet batches (lesson 16)
-            return load_imagenet64(source, limit)
-        return load_image_folder(source, limit)
+def load_cifar10(root='data', train: bool = True, limit: int = 0):
+    "CIFAR-10 through torchvision (downloaded into `root` once): uint8 `(N, 3, 32, 32)`, labels, class names."
     from torchvision.datasets import CIFAR10
     try: ds = CIFAR10(root, train=train, download=True)
     except Exception as e:
-        raise NanoSoraError(f'could not download CIFAR-10 to {root} ({e.__class__.__name__}); '
-                            'without internet pass --data with a folder or .zip in ImageFolder layout')
+        raise NanoSoraError(f'could not download CIFAR-10 to {root} ({e.__class__.__name__}); without internet pass '
+                            '--data with a .zip or folder in ImageFolder layout <class>/<image>.png, '
+                            'such as the offline mirror cifar10-jpeg-train.zip')
     x, y = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous(), torch.tensor(ds.targets)
     if limit:
         keep = torch.cat([torch.nonzero(y == c)[:max(1, limit // 10), 0] for c in range(10)])
         x, y = x[keep], y[keep]
     return x, y, list(ds.classes)
+
+DATA_SOURCES = {'cifar10': load_cifar10}   # name -> reader(root, train, limit)
+FILE_FORMATS = []                          # (matches(path), reader(path, limit)): files that are not ImageFolders
+
+def load_images(source: str = 'cifar10', root='data', train: bool = True, limit: int = 0):
+    "uint8 images `(N, C, H, W)` (or clips `(N, C, T, H, W)`), int64 labels `(N,)` and class names from `source`."
+    if str(source).lower() in DATA_SOURCES: return DATA_SOURCES[str(source).lower()](root, train, limit)
+    for matches, read in FILE_FORMATS:
+        if matches(source): return read(source, limit)
+    return load_image_folder(source, limit)
 
 # %% ../../nbs/02_data.ipynb #c009
 def cifar10_mirror(split: str = 'train'):
@@ -157,6 +162,14 @@ def save_grid(x: torch.Tensor, path, ncols: int = 8) -> Path:
     "Save images as one PNG grid."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(image_grid(x, ncols).numpy()).save(path)
+    return path
+
+def save_gif(clips: torch.Tensor, path, ncols: int = 8, duration_ms: int = 100, hold: int = 0) -> Path:
+    "Clips `(n, C, T, H, W)` (uint8, or float in [-1, 1]) -> a looping GIF of grids, the last frame shown `hold` more times."
+    frames = [Image.fromarray(image_grid(clips[:, :, k], ncols).numpy()) for k in range(clips.shape[2])]
+    frames += [frames[-1]] * hold
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
     return path
 
 def show_images(x, labels=None, classes=CIFAR10_CLASSES, ncols=8, size=1.2, title=None):

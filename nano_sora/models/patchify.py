@@ -4,7 +4,6 @@
 
 # %% ../../nbs/03_patchify.ipynb #c002
 from __future__ import annotations
-import math
 import torch
 from torch import nn
 from einops import rearrange

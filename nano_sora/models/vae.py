@@ -4,19 +4,20 @@
 
 # %% ../../nbs/09_vae.ipynb #c002
 from __future__ import annotations
-import copy, math, time
+import os
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from safetensors.torch import save_file, safe_open
 from diffusers import AutoencoderKL, AutoencoderTiny, AutoModel
-from ..config import Config, VAEConfig, NanoSoraError, apply_overrides
-from ..data.loader import make_loader, to_float, to_uint8
-from ..training.train import autocast, make_scaler, save_checkpoint
+from ..config import Config, TrainConfig, NanoSoraError, need, with_changes
+from ..data.loader import to_float, to_uint8
 
 # %% auto #0
-__all__ = ['downsampling', 'VAE', 'tiny_autoencoder_kl', 'vae_loss', 'fit_latent_scale', 'train_vae', 'encode_images',
-           'decode_images', 'psnr', 'load_latents', 'cache_latents', 'latent_config']
+__all__ = ['downsampling', 'VAE', 'VAEConfig', 'tiny_autoencoder_kl', 'vae_loss', 'vae_objective', 'vae_run', 'fit_latent_scale',
+           'encode_images', 'decode_images', 'psnr', 'load_latents', 'cache_latents', 'latent_config']
 
 # %% ../../nbs/09_vae.ipynb #c005
 def downsampling(ae) -> int:
@@ -79,10 +80,30 @@ class VAE(nn.Module):
             raise NanoSoraError(f'VAE folder {p} does not exist; pass a folder written by save_pretrained (it holds config.json) or a hub id like madebyollin/taesd')
         if p.is_dir() and not (p/(subfolder or '')/'config.json').is_file():
             raise NanoSoraError(f'{p/(subfolder or "")} has no config.json; pass the folder of a diffusers autoencoder (of a whole pipeline: subfolder="vae")')
-        try: ae = AutoModel.from_pretrained(str(p) if p.exists() else s, subfolder=subfolder, low_cpu_mem_usage=False)
+        try: ae = AutoModel.from_pretrained(str(p) if p.exists() else s, subfolder=subfolder, low_cpu_mem_usage=False,
+                                            use_safetensors=True)   # weights only: never a pickled .bin
         except Exception as e:
             raise NanoSoraError(f'could not load a VAE from {s} ({e.__class__.__name__}); without internet pass a local folder')
         return cls(ae)
+
+# %% ../../nbs/09_vae.ipynb #c100
+@dataclass
+class VAEConfig:
+    channels: tuple = (64, 128, 256)  # widths of the encoder's blocks; n blocks downsample by 2**(n-1): 32x32 -> 8x8
+    layers_per_block: int = 1         # ResNet layers per block
+    norm_groups: int = 32             # GroupNorm groups; must divide every width in channels
+    latent_channels: int = 4          # C of the latent, as in Stable Diffusion
+    kl_weight: float = 1e-6           # weight of KL(q(z|x) || N(0, I)) beside the L1 reconstruction loss
+
+    def validate(self) -> 'VAEConfig':
+        "Refuse an autoencoder that diffusers cannot build, with the fix in the message."
+        need(len(self.channels) >= 1 and all(c > 0 for c in self.channels), f'vae.channels must be positive widths, got {self.channels}')
+        need(self.norm_groups > 0 and all(c % self.norm_groups == 0 for c in self.channels),
+             f'vae.norm_groups={self.norm_groups} must divide every width in vae.channels={self.channels}')
+        for key in ('layers_per_block', 'latent_channels'):
+            need(getattr(self, key) > 0, f'vae.{key} must be positive, got {getattr(self, key)}')
+        need(self.kl_weight >= 0, f'vae.kl_weight must be >= 0, got {self.kl_weight}')
+        return self
 
 # %% ../../nbs/09_vae.ipynb #c013
 def tiny_autoencoder_kl(vc: VAEConfig = VAEConfig()) -> AutoencoderKL:
@@ -98,6 +119,17 @@ def vae_loss(ae: AutoencoderKL, x: torch.Tensor, kl_weight: float, generator=Non
     x_hat = ae.decode(q.sample(generator)).sample
     return F.l1_loss(x_hat.float(), x) + kl_weight * q.kl().mean(), x_hat
 
+def vae_objective(ae: AutoencoderKL, kl_weight: float, generator=None):
+    "`vae_loss` as lesson 7's `train(..., loss=)` takes it: `loss(x1, y)` -> the scalar (labels unused)."
+    return lambda x1, y: vae_loss(ae, x1, kl_weight, generator)[0]
+
+def vae_run(batch_size: int = 256, lr: float = 1e-3, steps: int = 2000, minutes: float = 0.0, precision: str = 'bf16',
+            seed: int = 0) -> Config:
+    "The tiny VAE's training settings as a run `Config` for lesson 7's `train`: AdamW, cosine decay, no clipping."
+    return Config(name='vae', train=TrainConfig(
+        batch_size=batch_size, lr=lr, weight_decay=0.01, grad_clip=0.0, lr_schedule='cosine', ema_decay=0.0, precision=precision,
+        epochs=10**6, max_steps=steps, minutes=minutes, ckpt_every_epochs=0, sample_every_epochs=0, log_every=50, seed=seed)).validate()
+
 # %% ../../nbs/09_vae.ipynb #c015
 @torch.no_grad()
 def fit_latent_scale(ae: AutoencoderKL, x: torch.Tensor) -> VAE:
@@ -105,25 +137,6 @@ def fit_latent_scale(ae: AutoencoderKL, x: torch.Tensor) -> VAE:
     mu = ae.eval().encode(x).latent_dist.mode().float()
     ae.register_to_config(shift_factor=mu.mean().item(), scaling_factor=1 / mu.std().item())
     return VAE(ae)
-
-def train_vae(vc: VAEConfig, x: torch.Tensor, y: torch.Tensor, device='cpu', n_scale: int = 2048) -> tuple[VAE, list]:
-    "Train `tiny_autoencoder_kl(vc)` on uint8 images `x` (lesson 2's loader, flips on); returns the scaled `VAE` and the loss per step."
-    device = torch.device(device)
-    torch.manual_seed(vc.validate().seed)
-    ae = tiny_autoencoder_kl(vc).to(device).train()
-    opt = torch.optim.AdamW(ae.parameters(), lr=vc.lr, fused=device.type == 'cuda')
-    precision = vc.precision if device.type == 'cuda' else 'fp32'
-    scaler, gen = make_scaler(precision, device), torch.Generator(device).manual_seed(vc.seed)
-    loader, losses, t0 = make_loader(x, y, vc.batch_size, device, seed=vc.seed), [], time.perf_counter()
-    def progress(): return max(len(losses) / vc.steps, (time.perf_counter() - t0) / (vc.minutes * 60) if vc.minutes else 0.0)
-    while progress() < 1:
-        for xb, _ in loader:
-            for g in opt.param_groups: g['lr'] = vc.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress())))   # cosine decay
-            with autocast(precision, device): loss, _ = vae_loss(ae, xb.to(device), vc.kl_weight, gen)
-            scaler.scale(loss).backward(); scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
-            losses.append(loss.detach())
-            if progress() >= 1: break
-    return fit_latent_scale(ae, to_float(x[:n_scale].to(device))), torch.stack(losses).tolist()
 
 # %% ../../nbs/09_vae.ipynb #c017
 def encode_images(vae: VAE, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
@@ -143,23 +156,29 @@ def psnr(x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
 
 # %% ../../nbs/09_vae.ipynb #c022
 def load_latents(path, vae: VAE | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(latents, labels)` from a file written by `cache_latents`; with `vae`, refuse a cache that another VAE made."
+    "`(latents, labels)` from a safetensors file written by `cache_latents`; with `vae`, refuse another VAE's cache."
     path = Path(path)
-    if not path.is_file(): raise NanoSoraError(f'latent cache {path} does not exist; make it with cache_latents(vae, images, labels, path)')
-    d = torch.load(path, map_location='cpu', weights_only=True)
-    if not isinstance(d, dict) or 'latents' not in d: raise NanoSoraError(f'{path} is not a latent cache written by cache_latents')
-    if vae is not None and (d.get('scale'), d.get('shift')) != (vae.scale, vae.shift):
-        raise NanoSoraError(f'latent cache {path} was made with another VAE (scale {d.get("scale")}, shift {d.get("shift")}); delete it to re-encode')
+    need(path.is_file(), f'latent cache {path} does not exist; make it with cache_latents(vae, images, labels, path)')
+    try:
+        with safe_open(str(path), 'pt') as f: d, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+    except Exception as e: raise NanoSoraError(f'{path} is not a latent cache written by cache_latents ({e.__class__.__name__})')
+    need({'latents', 'labels'} <= set(d), f'{path} is not a latent cache written by cache_latents')
+    if vae is not None and (meta.get('scale'), meta.get('shift')) != (repr(vae.scale), repr(vae.shift)):
+        raise NanoSoraError(f"latent cache {path} was made with another VAE (scale {meta.get('scale')}, "
+                            f"shift {meta.get('shift')}); delete it to re-encode")
     return d['latents'], d['labels']
 
 def cache_latents(vae: VAE, x: torch.Tensor, y: torch.Tensor, path, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    "Encode uint8 images `x` once into `path` (later calls only load it); returns `(latents, labels)`."
+    "Encode uint8 images `x` once into `path` (safetensors; later calls only load it); returns `(latents, labels)`."
     path = Path(path)
     if not path.is_file():
-        save_checkpoint(path, latents=encode_images(vae, x, batch_size), labels=y, scale=vae.scale, shift=vae.shift)
+        tmp = path.with_name(path.name + '.tmp'); path.parent.mkdir(parents=True, exist_ok=True)
+        save_file({'latents': encode_images(vae, x, batch_size).contiguous(), 'labels': y.contiguous()}, str(tmp),
+                  metadata={'scale': repr(vae.scale), 'shift': repr(vae.shift)})
+        os.replace(tmp, path)
     return load_latents(path, vae)
 
 def latent_config(cfg: Config, vae: VAE, img_size: int = 32) -> Config:
     "A copy of `cfg` whose DiT reads this VAE's latents of `img_size` images: in_channels and img_size from the latent shape, no flips."
     c, h, _ = vae.latent_shape(img_size)
-    return apply_overrides(copy.deepcopy(cfg), [f'model.in_channels={c}', f'model.img_size={h}', 'data.hflip=false']).validate()
+    return with_changes(cfg, model=with_changes(cfg.model, in_channels=c, img_size=h), data=with_changes(cfg.data, hflip=False))

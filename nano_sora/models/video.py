@@ -7,12 +7,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 from einops import rearrange
-from ..config import ModelConfig, NanoSoraError
+from ..config import Config, ModelConfig, FlowConfig, TrainConfig, DataConfig, NanoSoraError, PRESETS, model_config
 from .patchify import sincos_1d, sincos_2d
-from .dit import DiT
+from .dit import DiT, MODELS
 
 # %% auto #0
-__all__ = ['patchify_3d', 'unpatchify_3d', 'TubeletEmbed', 'sincos_3d', 'SpacetimePosEmbed', 'VideoDiT']
+__all__ = ['patchify_3d', 'unpatchify_3d', 'TubeletEmbed', 'sincos_3d', 'SpacetimePosEmbed', 'VideoDiT', 'video_preset',
+           'video_big_preset']
 
 # %% ../../nbs/14_video.ipynb #c004
 def patchify_3d(x: torch.Tensor, pt: int, p: int) -> torch.Tensor:
@@ -63,3 +64,22 @@ class VideoDiT(DiT):
         super().initialize_weights()
         w = self.patch.proj.weight       # the Conv3d is a linear map of flattened tubelets: Xavier on that matrix, like DiT's
         nn.init.xavier_uniform_(w.view(w.shape[0], -1)); nn.init.zeros_(self.patch.proj.bias)
+
+MODELS['video'] = VideoDiT    # `make_model` builds it for model.frames > 0
+
+# %% ../../nbs/14_video.ipynb #c101
+def video_preset():
+    return Config(name='video', model=model_config('S', 8, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
+                  flow=FlowConfig(t_sampling='logit_normal'),
+                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.999, precision='bf16',
+                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=10, log_every=100),
+                  data=DataConfig(source='moving_mnist', hflip=False))
+
+def video_big_preset():
+    return Config(name='video_big', model=model_config('B', 4, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
+                  flow=FlowConfig(t_sampling='logit_normal'),
+                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.9995, precision='bf16',
+                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
+                  data=DataConfig(source='moving_mnist', hflip=False))
+
+PRESETS.update(video=video_preset, video_big=video_big_preset)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import functools, math
 import torch
 from torch import nn
-from ..config import FlowConfig, NanoSoraError
-from .flow_matching import sample_t, drop_labels
+from ..config import FlowConfig, need
+from .flow_matching import METHODS, SAMPLERS
 
 # %% auto #0
 __all__ = ['ddpm_sampler', 'ddim_sampler', 'betas', 'alphas_cumprod', 'timestep_to_t', 't_to_timestep', 'q_sample', 'predict_x1',
@@ -47,18 +47,15 @@ def predict_x1(x_k: torch.Tensor, eps: torch.Tensor, a) -> torch.Tensor:
     return (x_k - (1 - a) ** 0.5 * eps) / a ** 0.5
 
 # %% ../../nbs/12_ddpm.ipynb #c013
-def ddpm_loss(model: nn.Module, x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig = FlowConfig(), generator=None,
-              shard=(0, 1)):
-    "DDPM epsilon loss for data x1 and labels y -> (loss, t `(B,)`, per-sample MSE `(B,)`): `flow_loss`'s interface."
-    rank, world = shard   # as in flow_loss: draw the global batch's noise, keep our slice (lesson 17)
-    mine = slice(rank * len(x1), (rank + 1) * len(x1))
-    eps = torch.randn((world * len(x1), *x1.shape[1:]), device=x1.device, dtype=x1.dtype, generator=generator)[mine]
-    k = t_to_timestep(sample_t(world * len(x1), flow, x1.device, generator)[mine], flow.timesteps)
-    x_k = q_sample(x1, k, eps, alphas_cumprod(flow.beta_schedule, flow.timesteps, x1.device))
-    t = timestep_to_t(k.float(), flow.timesteps)
-    y_in = drop_labels(y.repeat(world), flow.label_dropout, model.null_class, generator)[mine]
-    mse = (model(x_k, t, y_in).float() - eps).pow(2).flatten(1).mean(1)
-    return mse.mean(), t.detach(), mse.detach()
+def ddpm_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Tensor, y: torch.Tensor,
+              flow: FlowConfig = FlowConfig()):
+    "DDPM epsilon loss: the noise x0 is the epsilon, t is rounded to a step k -> (loss, per-sample MSE `(B,)`)."
+    k = t_to_timestep(t, flow.timesteps)
+    x_k = q_sample(x1, k, x0, alphas_cumprod(flow.beta_schedule, flow.timesteps, x1.device))
+    mse = (model(x_k, timestep_to_t(k.float(), flow.timesteps), y).float() - x0).pow(2).flatten(1).mean(1)
+    return mse.mean(), mse.detach()
+
+METHODS['ddpm'] = ddpm_loss     # flow.method=ddpm
 
 # %% ../../nbs/12_ddpm.ipynb #c016
 def ddpm_step(x, eps, a: float, a_prev: float, z):
@@ -74,7 +71,7 @@ def ddim_step(x, eps, a: float, a_prev: float, z, eta: float = 0.0):
 # %% ../../nbs/12_ddpm.ipynb #c019
 def ddpm_timesteps(steps: int, T: int) -> list:
     "`steps` steps k from T-1 (noise) down to 0, evenly spaced: the chain a sampler walks with fewer steps than T."
-    if not 0 < steps <= T: raise NanoSoraError(f'sample.steps={steps} must be between 1 and flow.timesteps={T} for a DDPM model')
+    need(0 < steps <= T, f'sample.steps={steps} must be between 1 and flow.timesteps={T} for a DDPM model')
     return torch.linspace(T - 1, 0, steps).round().long().tolist()
 
 def diffusion_sampler(step):
@@ -89,3 +86,4 @@ def diffusion_sampler(step):
     return run
 
 ddpm_sampler, ddim_sampler = diffusion_sampler(ddpm_step), diffusion_sampler(ddim_step)
+SAMPLERS.update(ddpm=ddpm_sampler, ddim=ddim_sampler)     # sample.sampler=ddpm or ddim

@@ -4,15 +4,16 @@
 
 # %% ../../nbs/06_flow_matching.ipynb #c002
 from __future__ import annotations
-import math
+import dataclasses, math
 import torch
-import torch.nn.functional as F
 from torch import nn
-from ..config import FlowConfig
+from ..config import FlowConfig, SampleConfig, need, autocast, check_sampler
+from ..data.loader import to_uint8
 
 # %% auto #0
-__all__ = ['interpolate', 'velocity', 'sample_t', 'drop_labels', 'flow_loss', 'toy_data', 'ToyVelocity', 'train_toy',
-           'loss_per_t']
+__all__ = ['METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'sample_t', 'drop_labels', 'draw_noise', 'flow_loss', 'toy_data',
+           'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step', 'ode_sampler',
+           'sample', 'balanced_labels', 'sampling_precision', 'generate']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -43,21 +44,24 @@ def drop_labels(y: torch.Tensor, p: float, null_class: int, generator=None) -> t
     drop = torch.rand(y.shape, device=y.device, generator=generator) < p
     return torch.where(drop, torch.full_like(y, null_class), y)
 
-def flow_loss(model: nn.Module, x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig = FlowConfig(), generator=None,
-              shard=(0, 1)):
-    "Rectified-flow loss for a batch of data x1 and labels y -> (loss, t `(B,)`, per-sample MSE `(B,)`)."
-    rank, world = shard   # x1 is slice `rank` of `world` of a global batch: draw the global noise, keep our slice (lesson 17)
-    mine = slice(rank * len(x1), (rank + 1) * len(x1))
-    x0 = torch.randn((world * len(x1), *x1.shape[1:]), device=x1.device, dtype=x1.dtype, generator=generator)[mine]
-    t = sample_t(world * len(x1), flow, x1.device, generator)[mine]
+def draw_noise(x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig, null_class: int, generator=None):
+    "The random inputs of a training step for data x1 `(B, ...)`: noise x0 like x1, times t `(B,)`, labels after dropout."
+    x0 = torch.randn(x1.shape, device=x1.device, dtype=x1.dtype, generator=generator)
+    t = sample_t(len(x1), flow, x1.device, generator)
+    return x0, t, drop_labels(y, flow.label_dropout, null_class, generator)
+
+def flow_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Tensor, y: torch.Tensor,
+              flow: FlowConfig = FlowConfig()):
+    "Rectified-flow loss of data x1, noise x0, times t and labels y -> (loss, per-sample MSE `(B,)`)."
     x_t, v = interpolate(x0, x1, t), velocity(x0, x1)
-    y_in = drop_labels(y.repeat(world), flow.label_dropout, model.null_class, generator)[mine]   # y sits at `mine` of y.repeat
-    v_pred = model(x_t, t, y_in).float()
+    v_pred = model(x_t, t, y).float()
     mse = (v_pred - v).pow(2).flatten(1).mean(1)
     loss = mse.mean()
     if flow.contrastive > 0:   # negatives: the targets of the other samples, rolled by one
         loss = loss - flow.contrastive * (v_pred - v.roll(1, dims=0)).pow(2).mean()
-    return loss, t.detach(), mse.detach()
+    return loss, mse.detach()
+
+METHODS = {'rf': flow_loss}   # flow.method -> loss(model, x1, x0, t, y, flow) -> (loss, per-sample MSE)
 
 # %% ../../nbs/06_flow_matching.ipynb #c014
 def toy_data(n: int, generator=None):
@@ -82,20 +86,92 @@ class ToyVelocity(nn.Module):
 
 # %% ../../nbs/06_flow_matching.ipynb #c017
 def train_toy(flow: FlowConfig = FlowConfig(), steps: int = 1500, batch: int = 512, seed: int = 0, loss_fn=flow_loss):
-    "Fit `ToyVelocity` to `toy_data` with `loss_fn` (`flow_loss`; lesson 12 passes `ddpm_loss`); returns the model and the loss history."
+    "Fit `ToyVelocity` to `toy_data` with `loss_fn` (`flow_loss`, or lesson 12's `ddpm_loss`); returns it and the losses."
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     model = ToyVelocity(); opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
     for _ in range(steps):
         x1, y = toy_data(batch, g)
-        loss, _, _ = loss_fn(model, x1, y, flow, g)
+        loss, _ = loss_fn(model, x1, *draw_noise(x1, y, flow, model.null_class, g), flow)
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
     return model, losses
 
 # %% ../../nbs/06_flow_matching.ipynb #c020
-def loss_per_t(model, x1, y, flow: FlowConfig = FlowConfig(), bins: int = 10, generator=None):
+def loss_per_t(model, x1, y, flow: FlowConfig = FlowConfig(), bins: int = 10, generator=None, loss_fn=flow_loss):
     "Mean per-sample MSE in `bins` equal-width bins of t, with uniform t and no label dropout."
-    probe = FlowConfig(**{**flow.__dict__, 't_sampling': 'uniform', 't_shift': 1.0, 'label_dropout': 0.0, 'contrastive': 0.0})
-    with torch.no_grad(): _, t, mse = flow_loss(model, x1, y, probe, generator)
+    probe = dataclasses.replace(flow, t_sampling='uniform', t_shift=1.0, label_dropout=0.0, contrastive=0.0)
+    x0, t, y = draw_noise(x1, y, probe, model.null_class, generator)
+    with torch.no_grad(): _, mse = loss_fn(model, x1, x0, t, y, probe)
     idx = (t * bins).long().clamp(max=bins - 1)
     return torch.zeros(bins).index_add_(0, idx.cpu(), mse.cpu()) / torch.bincount(idx.cpu(), minlength=bins).clamp(min=1)
+
+# %% ../../nbs/06_flow_matching.ipynb #c101
+def guided_velocity(model, x, t: float, y, scale: float = 1.0, interval=(0.0, 1.0)):
+    "v(x, t, y), or v_null + scale * (v_y - v_null) when guidance is on at this t."
+    tt = torch.full((len(x),), t, device=x.device)
+    if scale == 1.0 or not (interval[0] <= t <= interval[1]): return model(x, tt, y).float()
+    null = torch.full_like(y, model.null_class)
+    v_y, v_null = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null])).float().chunk(2)
+    return v_null + scale * (v_y - v_null)
+
+def euler_step(v, x, t: float, h: float):
+    "x_{t+h} = x_t + h v(x_t, t)."
+    return x + h * v(x, t)
+
+def heun_step(v, x, t: float, h: float):
+    "x + h/2 (v(x, t) + v(x + h v(x, t), t + h)): the average of both ends' slopes; the step onto t = 1 stays Euler."
+    v0 = v(x, t)
+    if t + h > 1 - 1e-6: return x + h * v0      # never ask the model at t = 1, a time training almost never samples
+    return x + h / 2 * (v0 + v(x + h * v0, t + h))
+
+def ode_sampler(step):
+    "A rectified-flow sampler from a one-step solver: `run(f, x, steps, flow, generator)` yields each x on the way to t = 1."
+    def run(f, x, steps: int, flow: FlowConfig = FlowConfig(), generator=None):
+        h = 1.0 / steps
+        for i in range(steps):
+            x = step(f, x, i * h, h)
+            yield x
+    return run
+
+SAMPLERS = {'euler': ode_sampler(euler_step), 'heun': ode_sampler(heun_step)}   # lesson 12 adds 'ddpm' and 'ddim' 
+
+# %% ../../nbs/06_flow_matching.ipynb #c102
+@torch.no_grad()
+def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None, precision: str = 'fp32',
+           return_trajectory: bool = False, flow: FlowConfig = FlowConfig()):
+    "Run `sc.sampler` from noise x0 (t = 0) to data (t = 1); returns float samples (and the trajectory)."
+    need(sc.validate().sampler in SAMPLERS, f'sample.sampler={sc.sampler} is not loaded: import nano_sora.training.ddpm')
+    check_sampler(sc.sampler, flow.method)
+    model.eval()
+    device = next(model.parameters()).device
+    if x0 is None: x0 = torch.randn(len(y), *model.input_shape, device=device, generator=generator)   # images or clips
+    f = lambda x, t: guided_velocity(model, x, t, y, sc.cfg_scale, sc.cfg_interval)   # v for rf, epsilon for ddpm
+    x, traj = x0.float(), [x0.float().cpu()] if return_trajectory else None
+    with autocast(precision, device):
+        for x in SAMPLERS[sc.sampler](f, x, sc.steps, flow, generator):
+            if return_trajectory: traj.append(x.cpu())
+    return (x, torch.stack(traj)) if return_trajectory else x
+
+# %% ../../nbs/06_flow_matching.ipynb #c105
+def balanced_labels(n: int, classes) -> torch.Tensor:
+    "n labels cycling through `classes`, sorted: equal counts per class (up to one)."
+    return torch.tensor(classes)[torch.arange(n) % len(classes)].sort().values
+
+def sampling_precision(model) -> str:
+    "bf16 autocast on a GPU, fp32 on the CPU."
+    return 'bf16' if next(model.parameters()).device.type == 'cuda' else 'fp32'
+
+def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, batch_size: int = 1000, precision: str = 'fp32',
+             progress: bool = False, decode=None, flow: FlowConfig = FlowConfig()) -> torch.Tensor:
+    "uint8 samples on the CPU for `labels`, in batches, deterministic for a seed; `decode` maps latents to images (lesson 9)."
+    device = next(model.parameters()).device
+    g = torch.Generator(device).manual_seed(seed)
+    out = []
+    chunks = range(0, len(labels), batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+        chunks = tqdm(chunks, desc='sampling', unit='batch')
+    for i in chunks:
+        x = sample(model, labels[i:i + batch_size].to(device), sc, generator=g, precision=precision, flow=flow)
+        out.append(to_uint8(decode(x) if decode else x).cpu())
+    return torch.cat(out)

@@ -4,39 +4,25 @@
 
 # %% ../../nbs/07_fp16_training.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, copy, json, math, os, time
+import argparse, copy, json, math, os, time
+from dataclasses import dataclass
 from pathlib import Path
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from ..config import (Config, NanoSoraError, cli, run_as_script, get_config, PRESETS, DEFAULT_PRESET, apply_overrides,
-                              save_config, load_config, config_to_dict, config_from_dict)
-from ..data.loader import load_images, make_loader, save_grid
-from ..models.dit import DiT, count_params, flops_per_image
-from .flow_matching import flow_loss
-from .ddpm import ddpm_loss
-from .distributed import setup_distributed, destroy_distributed, local_batch, shard
+from ..config import (Config, TrainConfig, need, cli, run_as_script, pick_device, autocast,
+                              get_config, PRESETS, DEFAULT_PRESET, apply_overrides, save_config, load_config, config_to_dict)
+from ..data.loader import load_images, make_loader, save_grid, save_gif
+from ..models.dit import make_model, count_params, read_checkpoint, latest_checkpoint
+from .flow_matching import METHODS, draw_noise, sample
+from .distributed import Dist, setup_distributed, destroy_distributed, local_batch, shard
 
 # %% auto #0
-__all__ = ['CKPT_VERSION', 'METHODS', 'pick_device', 'autocast', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint',
-           'load_checkpoint', 'latest_checkpoint', 'check_compatible', 'train_step', 'make_model', 'build',
-           'check_data', 'load_data', 'train', 'sample_grid', 'parse_args', 'main']
+__all__ = ['CKPT_VERSION', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'check_compatible', 'method_loss', 'train_step',
+           'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'sample_grid', 'Run', 'restore',
+           'prepare', 'start', 'finish', 'train', 'load_extensions', 'parse_args', 'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
-def pick_device(name=None) -> torch.device:
-    "The requested device (refusing unknown names and CUDA where there is none), or CUDA when available, else CPU."
-    if not name: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    try: dev = torch.device(name)
-    except RuntimeError: raise NanoSoraError(f"unknown device {name!r}; use cpu or cuda")
-    if dev.type == 'cuda' and not torch.cuda.is_available():
-        raise NanoSoraError(f'--device {name} asked for, but no CUDA GPU is visible; use --device cpu')
-    return dev
-
-def autocast(precision: str, device) -> contextlib.AbstractContextManager:
-    "autocast to fp16/bf16 for the forward pass; a no-op for fp32."
-    if precision == 'fp32': return contextlib.nullcontext()
-    return torch.autocast(torch.device(device).type, dtype=torch.float16 if precision == 'fp16' else torch.bfloat16)
-
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
     "A GradScaler, enabled only for fp16."
     return torch.amp.GradScaler(torch.device(device).type, enabled=precision == 'fp16')
@@ -77,60 +63,37 @@ def save_checkpoint(path, **state) -> Path:
     os.replace(tmp, path)
     return path
 
-def load_checkpoint(path, map_location='cpu') -> dict:
-    "Read a checkpoint written by `save_checkpoint`; clear errors for missing, corrupt or foreign files."
-    path = Path(path)
-    if path.is_dir(): path = latest_checkpoint(path)
-    if not path.is_file(): raise NanoSoraError(f'checkpoint {path} does not exist')
-    try: ck = torch.load(path, map_location=map_location, weights_only=False)
-    except Exception as e:
-        raise NanoSoraError(f'checkpoint {path} is corrupt or unreadable ({e.__class__.__name__}); use an earlier checkpoint')
-    if not isinstance(ck, dict) or 'nano_sora' not in ck or 'model' not in ck or 'config' not in ck:
-        raise NanoSoraError(f'{path} is not a nano_sora checkpoint')
-    ck['config'] = config_from_dict(ck['config'], where=f'config in {path}')
-    return ck
-
-def latest_checkpoint(run_dir) -> Path:
-    "The most recently written checkpoint of a run folder."
-    d = Path(run_dir)/'checkpoints' if (Path(run_dir)/'checkpoints').is_dir() else Path(run_dir)
-    cands = [p for p in d.glob('*.pt')]
-    if not cands: raise NanoSoraError(f'no checkpoint found in {d}; train first or pass a .pt file')
-    return max(cands, key=lambda p: p.stat().st_mtime)   # atomic renames: the newest file is complete
-
 def check_compatible(saved: Config, wanted: Config, what='checkpoint'):
     "Refuse to load weights into a model of a different shape: name the first differing key."
     a, b = config_to_dict(saved)['model'], config_to_dict(wanted)['model']
     for k in a:
-        if a[k] != b[k]:
-            raise NanoSoraError(f'{what} was trained with model.{k}={a[k]!r} but the config asks for {b[k]!r}; use the same preset/model settings')
+        need(a[k] == b[k], f'{what} was trained with model.{k}={a[k]!r} but the config asks for {b[k]!r}; '
+                           'use the same preset/model settings')
 
 # %% ../../nbs/07_fp16_training.ipynb #c014
-METHODS = {'rf': flow_loss, 'ddpm': ddpm_loss}   # flow.method -> loss(model, x1, y, flow, generator, shard) -> (loss, t, mse)
+def method_loss(model, x1, y, cfg: Config, generator=None, d: Dist = Dist()) -> torch.Tensor:
+    "The run's loss (`METHODS[flow.method]`) on this process's slice of a global batch; the draws are the whole batch's."
+    x0, t, y_in = draw_noise(x1, y, cfg.flow, model.null_class, generator)
+    x1, x0, t, y_in = (shard(v, d) for v in (x1, x0, t, y_in))    # one process: the whole batch (lesson 17)
+    return METHODS[cfg.flow.method](model, x1, x0, t, y_in, cfg.flow)[0]
 
-def train_step(model, opt, scaler, x1, y, cfg: Config, device, generator=None, shard=(0, 1)) -> torch.Tensor:
-    "One optimizer step on a batch; returns the loss (a device tensor) and leaves gradients cleared."
-    with autocast(cfg.train.precision, device):
-        loss, _, _ = METHODS[cfg.flow.method](model, x1, y, cfg.flow, generator, shard)
+def train_step(model, opt, scaler, loss_fn, t: TrainConfig) -> torch.Tensor:
+    "One optimizer step on `loss_fn()`: autocast, scaled backward, clipped gradients, AdamW; returns the detached loss."
+    with autocast(t.precision, next(model.parameters()).device): loss = loss_fn()
     scaler.scale(loss).backward()
-    if cfg.train.grad_clip > 0:
+    if t.grad_clip > 0:
         scaler.unscale_(opt)
-        nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip)
+        nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
     scaler.step(opt)
     scaler.update()
     opt.zero_grad(set_to_none=True)
     return loss.detach()
 
 # %% ../../nbs/07_fp16_training.ipynb #c016
-def make_model(mcfg) -> nn.Module:
-    "The model a `ModelConfig` describes: the image `DiT`, or lesson 14's `VideoDiT` when `model.frames > 0`."
-    if not mcfg.frames: return DiT(mcfg)
-    from nano_sora.models.video import VideoDiT
-    return VideoDiT(mcfg)
-
-def build(cfg: Config, device):
-    "Model (on device), its EMA, a (fused on CUDA) AdamW and a GradScaler for `cfg`."
+def build(cfg: Config, device, model: nn.Module | None = None):
+    "Model (`cfg.model`'s, or the one given) on device, its EMA, a (fused on CUDA) AdamW and a GradScaler."
     torch.manual_seed(cfg.train.seed)
-    model = make_model(cfg.model).to(device)
+    model = (model or make_model(cfg.model)).to(device)
     ema = EMA(model, cfg.train.ema_decay, cfg.train.ema_warmup)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, betas=(0.9, cfg.train.beta2),
                             weight_decay=cfg.train.weight_decay, fused=torch.device(device).type == 'cuda')
@@ -139,121 +102,177 @@ def build(cfg: Config, device):
 def check_data(x, y, cfg: Config):
     "Refuse training data (images, or latents in lesson 9) whose shape or labels do not fit the model; returns `(x, y)`."
     m = cfg.model
-    if tuple(x.shape[1:]) != m.input_shape:
-        raise NanoSoraError(f'data samples are {tuple(x.shape[1:])} but the model expects {m.input_shape}; '
-                            'set model.img_size / model.in_channels / model.frames or resize the data')
-    if int(y.max()) >= m.num_classes:
-        raise NanoSoraError(f'the data has {int(y.max()) + 1} classes but model.num_classes={m.num_classes}')
+    need(tuple(x.shape[1:]) == m.input_shape, f'data samples are {tuple(x.shape[1:])} but the model expects '
+         f'{m.input_shape}; set model.img_size / model.in_channels / model.frames or resize the data')
+    need(int(y.max()) < m.num_classes, f'the data has {int(y.max()) + 1} classes but model.num_classes={m.num_classes}')
     return x, y
 
 def load_data(cfg: Config):
-    "The training images and labels for `cfg.data`, checked against the model's input shape."
-    x, y, classes = load_images(cfg.data.source, cfg.data.root, train=True, limit=cfg.data.limit)
+    "The training images and labels for `cfg.data` (any source of the course's lessons), checked against the model."
+    load_extensions()
+    x, y, _ = load_images(cfg.data.source, cfg.data.root, train=True, limit=cfg.data.limit)
     return check_data(x, y, cfg)
 
-def _log(path, rec):
-    with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
+# %% ../../nbs/07_fp16_training.ipynb #c104
+@dataclass
+class TrainState:
+    "A run's progress, as a checkpoint keeps it."
+    step: int = 0
+    epoch: int = 0
+    seconds: float = 0.0          # training wall-clock so far, summed over resumes
 
-def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on_step=None, quiet: bool = False) -> dict:
-    "Train `cfg` in `run_dir`; `data` = (uint8 images or float latents, labels) or None to load `cfg.data`. Returns a summary dict."
-    d = setup_distributed(pick_device(device))   # one process: rank 0 of 1; under torchrun: this rank's GPU (lesson 17)
-    run_dir, device, quiet = Path(run_dir), d.device, quiet or not d.is_main
-    local_batch(cfg.train.batch_size, d.world_size)
-    ckpt_dir = run_dir/'checkpoints'
-    state = dict(step=0, epoch=0, seconds=0.0)
-    if resume:
-        ck = load_checkpoint(latest_checkpoint(run_dir))
-        check_compatible(ck['config'], cfg)
-    cfg.validate()
-    if d.is_main: save_config(cfg, run_dir/'config.yaml')
-    model, ema, opt, scaler = build(cfg, device)
-    if resume:
-        model.load_state_dict(ck['model']); ema.load_state_dict(ck['ema']); opt.load_state_dict(ck['opt'])
-        scaler.load_state_dict(ck['scaler']); state = {k: ck[k] for k in state}
-        if not quiet: print(f"resumed from step {state['step']} (epoch {state['epoch']}, {state['seconds'] / 60:.1f} min trained)")
-    x, y = check_data(*data, cfg) if data is not None else load_data(cfg)
-    loader = make_loader(x, y, cfg.train.batch_size, device, cfg.data, seed=cfg.train.seed + state['epoch'])
-    fwd = torch.compile(d.wrap(model)) if cfg.train.compile else d.wrap(model)   # DDP only when WORLD_SIZE > 1
-    t = cfg.train
-    planned = t.epochs * len(loader) if not t.max_steps else min(t.max_steps, t.epochs * len(loader))
-    if device.type == 'cuda':
-        torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
-        torch.cuda.reset_peak_memory_stats(device)
-    gen = torch.Generator(device).manual_seed(cfg.train.seed * 1000 + state['step'])
-    if not quiet:
-        print(f"{cfg.name}: {type(model).__name__} {count_params(model) / 1e6:.1f}M params, {len(x)} {'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, "
-              f"{t.precision}, {planned} steps planned, device {device}" + (f" x {d.world_size} processes" if d.world_size > 1 else ''))
+class Clock:
+    "The run's budget: epochs, `max_steps`, `minutes`; the progress in [0, 1] the LR schedule reads."
+    def __init__(self, t: TrainConfig, steps_per_epoch: int, state: TrainState):
+        self.t, self.state, self.t0 = t, state, None
+        self.planned = min(t.max_steps or math.inf, t.epochs * steps_per_epoch)
+    def start(self): self.t0 = time.perf_counter()
+    def lap(self):
+        "Add the time since the last lap to `state.seconds`."
+        now = time.perf_counter(); self.state.seconds += now - self.t0; self.t0 = now
+    def stop(self):
+        if self.t0 is not None: self.lap(); self.t0 = None
+    def progress(self) -> float:
+        s, t = self.state, self.t
+        return max(s.step / self.planned, s.seconds / (t.minutes * 60) if t.minutes else 0.0)
+    def out_of_budget(self) -> bool:
+        s, t = self.state, self.t
+        return bool((t.max_steps and s.step >= t.max_steps) or (t.minutes and s.seconds >= t.minutes * 60))
 
-    def checkpoint(name):
-        if d.is_main: save_checkpoint(ckpt_dir/name, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
-                                      scaler=scaler.state_dict(), config=config_to_dict(cfg), **state)
-        d.barrier()   # no rank runs ahead of a checkpoint that is not written yet
-        return ckpt_dir/name
+# %% ../../nbs/07_fp16_training.ipynb #c106
+class Logger:
+    "Every `log_every` steps: the mean loss over all ranks, the NaN check, a `metrics.jsonl` line and the console."
+    def __init__(self, run_dir, t: TrainConfig, d: Dist, quiet: bool):
+        self.path, self.t, self.d, self.quiet = Path(run_dir)/'metrics.jsonl', t, d, quiet
+        self.running, self.n, self.images, self.last_loss, self.last_good = None, 0, 0, float('nan'), None
+        self.t_log = time.perf_counter()
+    def step(self, loss, state: TrainState, clock: Clock, lr: float, bar):
+        self.running = loss if self.running is None else self.running + loss   # stays on the device: no sync
+        self.n += 1; self.images += self.t.batch_size
+        if state.step % self.t.log_every == 0: self.write(state, clock, lr, bar)
+    def write(self, state, clock, lr, bar):
+        clock.lap()
+        self.last_loss, state.seconds = self.d.all_mean([self.running / self.n, state.seconds])   # all ranks agree
+        need(math.isfinite(self.last_loss), f'loss became {self.last_loss} at step {state.step}; stopped. Last good '
+             f'checkpoint: {self.last_good or "none"}. Lower train.lr or try train.precision=bf16')
+        now = time.perf_counter()
+        rec = dict(step=state.step, epoch=state.epoch, loss=self.last_loss, lr=lr,
+                   img_per_s=self.images / (now - self.t_log), minutes=state.seconds / 60)
+        if self.d.is_main:
+            with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
+        bar.set_postfix(loss=f'{self.last_loss:.4f}')
+        if not self.quiet and not bar.disable:
+            bar.write(f"step {rec['step']:7d}  loss {rec['loss']:.4f}  lr {rec['lr']:.2e}  {rec['img_per_s']:.0f} img/s")
+        self.running, self.n, self.images, self.t_log = None, 0, 0, now
 
-    def out_of_budget():
-        return ((t.max_steps and state['step'] >= t.max_steps) or (t.minutes and state['seconds'] >= t.minutes * 60))
-
-    last_good, running, n_run, last_loss = None, torch.zeros((), device=device), 0, float('nan')
-    t_log, imgs_log = time.perf_counter(), 0
-    t0 = None   # start of the training time not yet added to state['seconds']; None between epochs
-    try:
-        while state['epoch'] < t.epochs and not out_of_budget():
-            model.train()
-            bar = tqdm(loader, desc=f"epoch {state['epoch'] + 1}/{t.epochs}", disable=quiet, leave=False)
-            t0, n_epoch = time.perf_counter(), 0
-            for x1, yb in bar:
-                x1, yb = shard(x1, d).to(device, non_blocking=True), shard(yb, d).to(device, non_blocking=True)
-                progress = max(state['step'] / planned, state['seconds'] / (t.minutes * 60) if t.minutes else 0.0)
-                for g in opt.param_groups: g['lr'] = lr_at(cfg, state['step'], progress)
-                loss = train_step(fwd, opt, scaler, x1, yb, cfg, device, gen, (d.rank, d.world_size))
-                ema.update(model, state['step'])
-                state['step'] += 1; n_epoch += 1; running += loss; n_run += 1; imgs_log += len(x1) * d.world_size
-                if on_step: on_step(state['step'], loss, model)
-                if state['step'] % t.log_every == 0:
-                    now = time.perf_counter(); state['seconds'] += now - t0; t0 = now
-                    last_loss, state['seconds'] = d.all_mean([running / n_run, state['seconds']])   # all ranks agree
-                    if not math.isfinite(last_loss):
-                        raise NanoSoraError(f"loss became {last_loss} at step {state['step']}; stopped. Last good checkpoint: "
-                                            f"{last_good or 'none'}. Lower train.lr or try train.precision=bf16")
-                    rec = dict(step=state['step'], epoch=state['epoch'], loss=last_loss, lr=opt.param_groups[0]['lr'],
-                               img_per_s=imgs_log / (now - t_log), minutes=state['seconds'] / 60)
-                    if d.is_main: _log(run_dir/'metrics.jsonl', rec)
-                    bar.set_postfix(loss=f'{last_loss:.4f}')
-                    if not quiet and not bar.disable: bar.write(f"step {rec['step']:7d}  loss {last_loss:.4f}  lr {rec['lr']:.2e}  {rec['img_per_s']:.0f} img/s")
-                    running.zero_(); n_run = 0; t_log, imgs_log = now, 0
-                if out_of_budget(): break
-            state['seconds'], = d.all_mean([state['seconds'] + time.perf_counter() - t0]); t0 = None
-            if n_epoch < len(loader): break                      # out of budget mid-epoch
-            state['epoch'] += 1
-            if t.ckpt_every_epochs and state['epoch'] % t.ckpt_every_epochs == 0:
-                last_good = checkpoint(f"step_{state['step']:07d}.pt")
-            if d.is_main and t.sample_every_epochs and state['epoch'] % t.sample_every_epochs == 0:
-                sample_grid(ema.model, cfg, run_dir/'samples'/f"step_{state['step']:07d}.png", device)
-    except KeyboardInterrupt:   # Ctrl-C, or `timeout -s INT`: keep every step and second, on every rank
-        if t0 is not None: state['seconds'] += time.perf_counter() - t0
-        path = checkpoint('last.pt')
-        if not quiet: print(f'interrupted: saved {path}')
-        raise
-    last_good = checkpoint('last.pt')
-    peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == 'cuda' else None
-    summary = dict(step=state['step'], epoch=state['epoch'], minutes=state['seconds'] / 60, loss=last_loss,
-                   checkpoint=str(last_good), peak_gpu_gib=peak,
-                   img_per_s=state['step'] * t.batch_size / max(state['seconds'], 1e-9))
-    if not quiet:
-        print(f"done: step {summary['step']}, loss {last_loss:.4f}, {summary['minutes']:.1f} min, "
-              f"{summary['img_per_s']:.0f} img/s" + (f", peak GPU memory {peak:.2f} GiB" if peak is not None else '')
-              + f"\ncheckpoint: {last_good}")
-    return summary
-
-def sample_grid(model, cfg: Config, path, device, n_per_class: int = 1, seed: int = 0):
-    "Sample one image per class (lesson 8's sampler) and save them as a grid."
-    from nano_sora.inference import sample, save_clips_gif   # lesson 8
+# %% ../../nbs/07_fp16_training.ipynb #c108
+def sample_grid(model, cfg: Config, path, device, n_per_class: int = 1, seed: int = 0) -> Path:
+    "One sample per class with the run's sampling settings (lesson 6), saved as a grid (a GIF of clips for video)."
     y = torch.arange(cfg.model.num_classes, device=device).repeat_interleave(n_per_class)
     x = sample(model, y, cfg.sample, generator=torch.Generator(device).manual_seed(seed), flow=cfg.flow)
-    if cfg.model.frames: return save_clips_gif(x, Path(path).with_suffix('.gif'), ncols=cfg.model.num_classes)   # lesson 14
+    if cfg.model.frames: return save_gif(x, Path(path).with_suffix('.gif'), ncols=cfg.model.num_classes)
     return save_grid(x, path, ncols=cfg.model.num_classes)
 
+@dataclass
+class Run:
+    "One run folder and the objects it trains: writes its checkpoints and sample grids (rank 0 only), prints its lines."
+    cfg: Config; dir: Path; d: Dist; quiet: bool
+    model: nn.Module; ema: EMA; opt: torch.optim.Optimizer; scaler: torch.amp.GradScaler
+    state: TrainState
+
+    def save(self, name: str) -> Path:
+        "Write checkpoint `name` with everything needed to continue exactly; every rank waits for it."
+        path = self.dir/'checkpoints'/name
+        if self.d.is_main:
+            save_checkpoint(path, model=self.model.state_dict(), ema=self.ema.state_dict(), opt=self.opt.state_dict(),
+                            scaler=self.scaler.state_dict(), config=config_to_dict(self.cfg), **vars(self.state))
+        self.d.barrier()   # no rank runs ahead of a checkpoint that is not written yet
+        return path
+
+    def end_epoch(self, log: Logger):
+        "The spec's checkpoint every `ckpt_every_epochs` epochs, a sample grid every `sample_every_epochs`."
+        t, s = self.cfg.train, self.state
+        if t.ckpt_every_epochs and s.epoch % t.ckpt_every_epochs == 0: log.last_good = self.save(f'step_{s.step:07d}.pt')
+        if self.d.is_main and t.sample_every_epochs and s.epoch % t.sample_every_epochs == 0:
+            sample_grid(self.ema.model, self.cfg, self.dir/'samples'/f'step_{s.step:07d}.png', self.d.device)
+
+    def say(self, msg: str):
+        if not self.quiet: print(msg)
+
+# %% ../../nbs/07_fp16_training.ipynb #c109
+def restore(run: Run, ck: dict):
+    "Load a checkpoint's weights, optimizer, scaler and progress into `run`."
+    run.model.load_state_dict(ck['model']); run.ema.load_state_dict(ck['ema']); run.opt.load_state_dict(ck['opt'])
+    run.scaler.load_state_dict(ck['scaler']); run.state = TrainState(ck['step'], ck['epoch'], ck['seconds'])
+    run.say(f'resumed from step {ck["step"]} (epoch {ck["epoch"]}, {ck["seconds"] / 60:.1f} min trained)')
+
+def prepare(model: nn.Module, cfg: Config, d: Dist) -> nn.Module:
+    "The module the steps call: DDP-wrapped for several processes (lesson 17), compiled if asked; TF32 on CUDA."
+    if d.device.type == 'cuda':
+        torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
+        torch.cuda.reset_peak_memory_stats(d.device)
+    return torch.compile(d.wrap(model)) if cfg.train.compile else d.wrap(model)
+
+def start(cfg: Config, run_dir, d: Dist, resume: bool, quiet: bool, model=None) -> Run:
+    "Check a resumed run's checkpoint against `cfg`, write `config.yaml`, build the model and restore the checkpoint."
+    local_batch(cfg.train.batch_size, d.world_size)      # refuse a global batch the processes cannot share
+    ck = read_checkpoint(latest_checkpoint(run_dir)) if resume else None
+    if ck: check_compatible(ck['config'], cfg)
+    if d.is_main: save_config(cfg.validate(), Path(run_dir)/'config.yaml')
+    run = Run(cfg, Path(run_dir), d, quiet or not d.is_main, *build(cfg, d.device, model), TrainState())
+    if ck: restore(run, ck)
+    return run
+
+def finish(run: Run, log: Logger) -> dict:
+    "The last checkpoint and the summary: steps, minutes, final loss, images/s, peak GPU memory."
+    log.last_good, s, dev = run.save('last.pt'), run.state, run.d.device
+    peak = torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None
+    summary = dict(step=s.step, epoch=s.epoch, minutes=s.seconds / 60, loss=log.last_loss, checkpoint=str(log.last_good),
+                   peak_gpu_gib=peak, img_per_s=s.step * run.cfg.train.batch_size / max(s.seconds, 1e-9))
+    run.say(f"done: step {s.step}, loss {log.last_loss:.4f}, {s.seconds / 60:.1f} min, {summary['img_per_s']:.0f} img/s"
+            + (f', peak GPU memory {peak:.2f} GiB' if peak is not None else '') + f'\ncheckpoint: {log.last_good}')
+    return summary
+
+# %% ../../nbs/07_fp16_training.ipynb #c110
+def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on_step=None, quiet: bool = False,
+          model: nn.Module | None = None, loss=None) -> dict:
+    "Train `cfg` in `run_dir` on `data` (images or latents, labels; None loads `cfg.data`); returns a summary dict."
+    d = setup_distributed(pick_device(device))   # one process: rank 0 of 1; under torchrun: this rank's GPU (lesson 17)
+    run = start(cfg, run_dir, d, resume, quiet, model)
+    x, y = check_data(*data, cfg) if data is not None else load_data(cfg)
+    loader = make_loader(x, y, cfg.train.batch_size, d.device, cfg.data, seed=cfg.train.seed + run.state.epoch)
+    fwd, clock, log = prepare(run.model, cfg, d), Clock(cfg.train, len(loader), run.state), Logger(run_dir, cfg.train, d, run.quiet)
+    gen = torch.Generator(d.device).manual_seed(cfg.train.seed * 1000 + run.state.step)
+    loss = loss or (lambda x1, y1: method_loss(fwd, x1, y1, cfg, gen, d))      # `loss`: another objective (lesson 9)
+    s, t = run.state, cfg.train
+    run.say(f"{cfg.name}: {type(run.model).__name__} {count_params(run.model) / 1e6:.1f}M params, {len(x)} "
+            f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {clock.planned} steps "
+            f"planned, device {d.device}" + (f' x {d.world_size} processes' if d.world_size > 1 else ''))
+    try:
+        while s.epoch < t.epochs and not clock.out_of_budget():
+            run.model.train(); clock.start()
+            bar = tqdm(loader, desc=f'epoch {s.epoch + 1}/{t.epochs}', disable=run.quiet, leave=False)
+            for n, (x1, y1) in enumerate(bar, 1):
+                x1, y1 = x1.to(d.device, non_blocking=True), y1.to(d.device, non_blocking=True)
+                for g in run.opt.param_groups: g['lr'] = lr_at(cfg, s.step, clock.progress())
+                step_loss = train_step(fwd, run.opt, run.scaler, lambda: loss(x1, y1), t)
+                run.ema.update(run.model, s.step); s.step += 1
+                if on_step: on_step(s.step, step_loss, run.model)
+                log.step(step_loss, s, clock, run.opt.param_groups[0]['lr'], bar)
+                if clock.out_of_budget(): break
+            clock.stop(); s.seconds, = d.all_mean([s.seconds])
+            if n < len(loader): break                      # out of budget mid-epoch
+            s.epoch += 1; run.end_epoch(log)
+    except KeyboardInterrupt:   # Ctrl-C, or `timeout -s INT`: keep every step and second, on every rank
+        clock.stop(); run.say(f"interrupted: saved {run.save('last.pt')}")
+        raise
+    return finish(run, log)
+
 # %% ../../nbs/07_fp16_training.ipynb #c018
+def load_extensions():
+    "Import the later lessons' modules, which add presets, data sources, models and samplers to the registries."
+    import nano_sora.data.moving_mnist, nano_sora.data.imagenet64, nano_sora.models.video, nano_sora.training.ddpm  # noqa: F401
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_train', description='Train a class-conditional DiT with rectified flow.')
     p.add_argument('--preset', default=DEFAULT_PRESET, help=f"one of {', '.join(PRESETS)} (default {DEFAULT_PRESET})")
@@ -268,12 +287,12 @@ def parse_args(argv=None):
 
 @cli
 def main(argv=None):
-    a = parse_args(argv)
+    load_extensions(); a = parse_args(argv)
     run_dir = Path(a.run_dir or f'runs/{a.preset}')
     budget = [f'train.{k}={v}' for k, v in [('epochs', a.epochs), ('max_steps', a.max_steps), ('minutes', a.minutes)] if v is not None]
     data = [f'data.source={a.data}'] if a.data else []
     if a.resume:
-        if not (run_dir/'config.yaml').is_file(): raise NanoSoraError(f'--resume: {run_dir} has no config.yaml; start the run without --resume')
+        need((run_dir/'config.yaml').is_file(), f'--resume: {run_dir} has no config.yaml; start the run without --resume')
         cfg = apply_overrides(load_config(run_dir/'config.yaml'), data + budget + a.set)
     else:
         cfg = get_config(a.preset, data + budget + a.set + [f'name={run_dir.name}'])
