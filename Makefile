@@ -6,7 +6,7 @@ DATA    ?= cifar10
 PRESET  ?= rtx4060
 ARGS    ?=
 
-.PHONY: install train test export sync-check readme lab clean
+.PHONY: install train test lint battery notebooks export sync-check readme lab clean
 
 install: $(VENV)/.installed
 
@@ -19,10 +19,20 @@ $(VENV)/.installed: setup.py settings.ini
 train: install           ## train the default preset; DATA=cifar10|folder|zip, PRESET=..., ARGS=...
 	$(BIN)/nano_sora_train --preset $(PRESET) --data $(DATA) $(ARGS)
 
+test: lint notebooks battery   ## everything CI runs: lint, every notebook's checks, the reliability battery
+
+lint: install            ## ruff (pyflakes rules, line length) and the package's layers, cycles, function and line lengths
+	$(BIN)/ruff check nano_sora tests
+	$(PY) tests/check_structure.py
+	@echo "lint: ok"
+
 # One notebook at a time: on the 2-core CI box two workers doubled each notebook's time (lesson 6: 60 s instead of 19 s)
 # and the whole of .ci/run was slower with them (6 min 24 s against 5 min 41 s).
-test: install            ## run every notebook's checks on the CPU (cells flagged #| gpu are skipped)
+notebooks: install       ## run every notebook's checks on the CPU (cells flagged #| gpu are skipped)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 1 --do_print --timing
+
+battery: install         ## kill -9, Ctrl-C, divergence, hostile checkpoints, foreign folders, two processes, full disk, bad values
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/test_reliability.py
 
 export: install          ## notebooks -> nano_sora/
 	$(BIN)/nbdev_export

@@ -5,9 +5,9 @@
 # %% ../nbs/11_benchmark.ipynb #c002
 from __future__ import annotations
 import argparse, json, time
-from pathlib import Path
 import torch
-from .config import Config, need, cli, run_as_script, get_config, pick_device, with_changes, PRESETS
+from .config import (Config, need, cli, run_as_script, get_config, pick_device, with_changes, write_atomic,
+                              check_writable, PRESETS)
 from .data.loader import GPULoader
 from .models.dit import flops_per_image
 from .training.flow_matching import sample
@@ -83,7 +83,8 @@ def run_benchmarks(presets, device=None, steps: int = 50, sample_n: int = 1000, 
 def format_table(res: dict) -> str:
     "The benchmark as a fixed-width text table."
     f = lambda v, spec: '-' if v is None else format(v, spec)
-    head = f"{'preset':10s} {'batch':>5s} {'prec':>5s} {'img/s':>9s} {'TFLOP/s':>8s} {'%peak':>6s} {'mem GiB':>8s} {'mem@64fp16':>10s} {'sample/s':>9s} {'w/ cfg':>8s}"
+    head = (f"{'preset':10s} {'batch':>5s} {'prec':>5s} {'img/s':>9s} {'TFLOP/s':>8s} {'%peak':>6s} {'mem GiB':>8s} "
+            f"{'mem@64fp16':>10s} {'sample/s':>9s} {'w/ cfg':>8s}")
     lines = [f"device: {res['device']}, measured bf16 matmul peak: {f(res['matmul_peak_tflops'], '.0f')} TFLOP/s", head]
     for r in res['rows']:
         lines.append(f"{r['preset']:10s} {r['batch']:5d} {r['precision']:>5s} {r['img_per_s']:9.0f} {r['tflops']:8.2f} "
@@ -93,17 +94,21 @@ def format_table(res: dict) -> str:
 
 @cli
 def main(argv=None):
-    p = argparse.ArgumentParser(prog='nano_sora_bench', description='Benchmark training and sampling speed and memory per preset.')
-    p.add_argument('--presets', nargs='*', default=['rtx4060', 'fast'], help=f"presets to run (from {', '.join(PRESETS)})")
+    p = argparse.ArgumentParser(prog='nano_sora_bench',
+                                description='Benchmark training and sampling speed and memory per preset.')
+    p.add_argument('--presets', nargs='*', default=['rtx4060', 'fast'],
+                   help=f"presets to run (from {', '.join(PRESETS)})")
     p.add_argument('--steps', type=int, default=50, help='timed training steps per preset')
     p.add_argument('--sample-n', type=int, default=1000, help='images per sampling measurement')
     p.add_argument('--device'); p.add_argument('--json', default='bench.json', help='where to write the results')
     p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='config overrides for every preset')
     load_extensions(); a = p.parse_args(argv)
-    need(a.steps > 0 and a.sample_n > 0, '--steps and --sample-n must be positive')
+    need(a.steps > 0 and a.sample_n > 0, f'--steps and --sample-n must be positive, got {a.steps} and {a.sample_n}')
+    for name in a.presets: get_config(name, a.set)               # every preset and override valid before any work
+    check_writable(a.json, '--json')
     res = run_benchmarks(a.presets, a.device, a.steps, a.sample_n, a.set)
     print(format_table(res))
-    Path(a.json).write_text(json.dumps(res, indent=1)); print(f'wrote {a.json}')
+    write_atomic(a.json, lambda f: f.write(json.dumps(res, indent=1).encode())); print(f'wrote {a.json}')
 
 # %% ../nbs/11_benchmark.ipynb #c007
 if run_as_script(__name__): main()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_config.ipynb #c002
 from __future__ import annotations
-import contextlib, dataclasses, functools, math, sys
+import contextlib, dataclasses, errno, functools, math, os, shutil, sys
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
@@ -12,8 +12,9 @@ import yaml
 
 # %% auto #0
 __all__ = ['SAMPLER_METHOD', 'MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'need', 'cli', 'run_as_script',
-           'pick_device', 'autocast', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
-           'check_sampler', 'Config', 'model_config', 'get_config', 'apply_overrides', 'with_changes', 'config_to_dict',
+           'write_atomic', 'append_line', 'check_writable', 'pick_device', 'autocast', 'ModelConfig', 'FlowConfig',
+           'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler', 'Config', 'model_config', 'get_config',
+           'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict',
            'config_from_dict', 'save_config', 'load_config']
 
 # %% ../nbs/01_config.ipynb #c004
@@ -40,6 +41,43 @@ def cli(main):
 def run_as_script(name: str) -> bool:
     "True when a module runs as `python -m nano_sora....` (not when its notebook runs in Jupyter, also named __main__)."
     return name == '__main__' and 'IPython' not in sys.modules
+
+# %% ../nbs/01_config.ipynb #c104
+_WHY = {errno.ENOSPC: 'no space left on the device', errno.EDQUOT: 'the disk quota is used up',
+        errno.EROFS: 'the file system is read-only', errno.EACCES: 'permission denied', errno.EPERM: 'permission denied',
+        errno.ENOTDIR: 'a part of the path is a file, not a folder', errno.EISDIR: 'it is a folder'}
+
+def write_atomic(path, write) -> Path:
+    "Write `path` through `write(file)` on a temporary file, then rename it over: the old file or the new one, never a torn one."
+    path = Path(path); tmp = path.with_name(path.name + '.tmp')
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, 'wb') as f: write(f)
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as e:   # torch.save reports a full disk as a RuntimeError of its zip writer
+        full = isinstance(e, RuntimeError) and shutil.disk_usage(path.parent).free < 2**20
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, RuntimeError) and not full: raise
+        raise NanoSoraError(f'could not write {path}: {_WHY[errno.ENOSPC] if full else _WHY.get(e.errno, e.strerror)}') from None
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
+    return path
+
+def append_line(path, line: str):
+    "Append one line of text to `path` (a log); a failed write says why in one line."
+    try:
+        with open(path, 'a') as f: f.write(line + '\n')
+    except OSError as e: raise NanoSoraError(f'could not write {path}: {_WHY.get(e.errno, e.strerror or str(e))}') from None
+
+def check_writable(path, what: str = 'output') -> Path:
+    "Refuse an output file that cannot be written, before any work: its folder (or the nearest one that exists) must be writable."
+    p = Path(path).expanduser().absolute()
+    need(not p.is_dir(), f'{what} {path} is a folder; give a file name')
+    folder = next(q for q in p.parents if q.exists())
+    need(folder.is_dir(), f'cannot write {what} {path}: {folder} is a file, not a folder')
+    need(os.access(folder, os.W_OK) and (not p.exists() or os.access(p, os.W_OK)),
+         f'cannot write {what} {path}: {folder} is not writable (permission denied or a read-only file system)')
+    return Path(path)
 
 # %% ../nbs/01_config.ipynb #c101
 def pick_device(name=None) -> torch.device:
@@ -128,6 +166,7 @@ class TrainConfig:
     max_steps: int = 0             # stop after this many optimizer steps; 0 = no limit
     minutes: float = 0.0           # stop after this much training wall-clock; 0 = no limit
     ckpt_every_epochs: int = 10
+    ckpt_every_minutes: float = 10.0  # also refresh last.pt after this many training minutes; 0 = off
     sample_every_epochs: int = 1   # write a sample grid every this many epochs; 0 = never
     log_every: int = 50            # steps between console/metrics lines
     seed: int = 0
@@ -173,7 +212,8 @@ _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'prec
             ('flow', 'beta_schedule'): ('linear', 'cosine')}
 _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'epochs'): 1, ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
              ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
-             ('train', 'ckpt_every_epochs'): 0, ('train', 'sample_every_epochs'): 0, ('train', 'weight_decay'): 0,
+             ('train', 'ckpt_every_epochs'): 0, ('train', 'ckpt_every_minutes'): 0, ('train', 'sample_every_epochs'): 0,
+             ('train', 'weight_decay'): 0, ('train', 'seed'): 0,
              ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0}
 _POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift')]
 _UNIT = [('train', 'beta2'), ('train', 'ema_decay'), ('flow', 'label_dropout')]   # in [0, 1)
@@ -290,6 +330,24 @@ def with_changes(part, **changes):
     "A validated copy of a config (or one of its parts) with `changes`; a change of None keeps the value."
     new = dataclasses.replace(part, **{k: v for k, v in changes.items() if v is not None})
     return new.validate() if hasattr(new, 'validate') else new
+
+def add_sampling_args(p):
+    "The sampling flags `nano_sora_sample` and `nano_sora_fid` share; unset flags keep the run's settings."
+    p.add_argument('--steps', type=int, help="solver steps (default: the run's, 50)")
+    p.add_argument('--sampler', choices=list(SAMPLER_METHOD), help="euler or heun (rectified flow), ddpm or ddim (DDPM)")
+    p.add_argument('--cfg', type=float, help="classifier-free guidance scale (default: the run's; 1 = off)")
+    p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
+    p.add_argument('--seed', type=int, default=0)
+
+def sampling_from_args(sc: SampleConfig, a) -> SampleConfig:
+    "`sc` with the sampling flags that were given; a bad value is refused in one line that names its flag."
+    need(a.steps is None or a.steps > 0, f'--steps must be positive, got {a.steps}')
+    need(a.cfg is None or math.isfinite(a.cfg) and a.cfg >= 0, f'--cfg must be a finite number >= 0 (1 = off), got {a.cfg}')
+    lo, hi = a.cfg_interval or (0.0, 1.0)
+    need(0 <= lo <= hi <= 1, f'--cfg-interval LO HI needs 0 <= LO <= HI <= 1 (guidance applies for t in [LO, HI]), got {lo} {hi}')
+    need(a.seed >= 0, f'--seed must be >= 0, got {a.seed}')
+    return with_changes(sc, steps=a.steps, sampler=a.sampler, cfg_scale=a.cfg,
+                        cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None)
 
 def config_to_dict(cfg: Config) -> dict:
     d = asdict(cfg)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from einops import rearrange
-from .config import NanoSoraError, SAMPLER_METHOD, need, cli, run_as_script, with_changes
+from .config import NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args, sampling_from_args
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
 from .models.dit import load_model
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
@@ -33,8 +33,8 @@ def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
 # %% ../nbs/08_euler_sampling.ipynb #c016
 def save_samples(x: torch.Tensor, path, ncols: int = 8) -> Path:
     "uint8 images -> .png grid or .npy `(n, H, W, C)` array; clips -> .gif or .npy `(n, T, H, W, C)`, by the file's suffix."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == '.npy': np.save(path, x.movedim(1, -1).numpy())
+    path = Path(path)
+    if path.suffix == '.npy': write_atomic(path, lambda f: np.save(f, x.movedim(1, -1).numpy()))
     elif path.suffix == '.png' and x.dim() == 4: save_grid(x, path, ncols)
     elif path.suffix == '.gif' and x.dim() == 5: save_gif(x, path, ncols)
     else: raise NanoSoraError(f'--out {path}: use a .png (grid), .npy (uint8 array) or .gif (trajectory)')
@@ -51,11 +51,7 @@ def parse_args(argv=None):
     p.add_argument('--ckpt', required=True, help='a checkpoint .pt, or a run folder (its newest checkpoint)')
     p.add_argument('--n', type=int, default=64, help='number of images (default 64)')
     p.add_argument('--classes', help="comma-separated labels or names, e.g. 0,1 or cat,dog (default: all, balanced)")
-    p.add_argument('--cfg', type=float, help='classifier-free guidance scale (default: the run config, 1 = off)')
-    p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
-    p.add_argument('--steps', type=int, help='solver steps (default: the run config, 50)')
-    p.add_argument('--sampler', choices=list(SAMPLER_METHOD), help="default: the run config's; euler or heun for a rectified-flow model, ddpm or ddim for a DDPM one")
-    p.add_argument('--seed', type=int, default=0)
+    add_sampling_args(p)
     p.add_argument('--out', default='samples.png', help='.png grid, .npy uint8 array (n, H, W, 3), or .gif trajectory; for a video model .gif clips or .npy (n, T, H, W, 1)')
     p.add_argument('--batch-size', type=int, default=1000)
     p.add_argument('--device'); p.add_argument('--no-ema', action='store_true', help='use the raw weights, not the EMA')
@@ -65,10 +61,12 @@ def parse_args(argv=None):
 @cli
 def main(argv=None):
     load_extensions(); a = parse_args(argv)
-    need(a.n > 0, '--n must be positive')
+    need(a.n > 0, f'--n must be positive, got {a.n}'); need(a.batch_size > 0, f'--batch-size must be positive, got {a.batch_size}')
+    check_writable(a.out, '--out')                                # before any work, not after it
     model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema, compile=a.compile)
-    sc = with_changes(cfg.sample, steps=a.steps, sampler=a.sampler, cfg_scale=a.cfg,
-                      cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None)
+    sc = sampling_from_args(cfg.sample, a)
+    need(Path(a.out).suffix in ('.npy', '.gif') + (() if cfg.model.frames else ('.png',)),
+         f"--out {a.out}: use a .png (grid), .npy (uint8 array) or .gif (trajectory){'; clips: .gif or .npy' if cfg.model.frames else ''}")
     labels = balanced_labels(a.n, parse_classes(a.classes, cfg.model.num_classes))
     device, precision = next(model.parameters()).device, sampling_precision(model)
     ncols = min(a.n, 8 if a.classes else cfg.model.num_classes)

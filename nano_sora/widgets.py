@@ -79,9 +79,10 @@ def toy_flow_panel(model, n: int = 400, seed: int = 0, grid: int = 15, lim: floa
     return Panel(draw, dict(t=W.FloatSlider(0.0, min=0, max=1, step=0.05, description='t')))
 
 def sampler_panel(model, cfg: Config, n: int = 20, classes=CIFAR10_CLASSES) -> Panel:
-    "Class, guidance, steps, sampler and seed controls and a Generate button over `generate`, for a run's model and config."
+    "Class, guidance, steps, sampler, seed controls and a Generate button over `generate` for a run's model and config."
     sc, k = cfg.sample, cfg.model.num_classes
-    samplers = [s for s, m in SAMPLER_METHOD.items() if m == cfg.flow.method]     # those that fit how it was trained
+    # those that fit how it was trained
+    samplers = [s for s, m in SAMPLER_METHOD.items() if m == cfg.flow.method]
     def draw(cls, cfg_scale, steps, sampler, seed):
         labels = balanced_labels(n, [cls] if cls >= 0 else list(range(k)))
         x = generate(model, labels, with_changes(sc, steps=steps, sampler=sampler, cfg_scale=cfg_scale), seed,
@@ -89,7 +90,8 @@ def sampler_panel(model, cfg: Config, n: int = 20, classes=CIFAR10_CLASSES) -> P
         return show_images(x, labels, classes, ncols=min(n, 10),
                            title=f'{sampler}, {steps} steps, guidance {cfg_scale}, seed {seed}')
     return Panel(draw, dict(
-        cls=W.Dropdown(options=[('all classes', -1)] + [(c, i) for i, c in enumerate(classes[:k])], description='class'),
+        cls=W.Dropdown(options=[('all classes', -1)] + [(c, i) for i, c in enumerate(classes[:k])],
+                       description='class'),
         cfg_scale=W.FloatSlider(sc.cfg_scale, min=0, max=5, step=0.25, description='guidance'),
         steps=W.IntSlider(sc.steps, min=1, max=100, description='steps'),
         sampler=W.Dropdown(options=samplers, value=sc.sampler, description='sampler'),
@@ -117,16 +119,19 @@ class LiveTraining(Panel):
         super().__init__(self.draw_state)
 
     def __call__(self, step: int, loss, model):
-        self.steps.append(step); self._unread.append(torch.as_tensor(loss).detach())   # no GPU sync here: read at the next redraw
+        # no GPU sync here: read at the next redraw
+        self.steps.append(step); self._unread.append(torch.as_tensor(loss).detach())
         if step % self.every: return
         device, was_training = next(model.parameters()).device, model.training
-        self.x = to_uint8(sample(model, self.y.to(device), self.sc, torch.Generator(device).manual_seed(self.seed))).cpu()
+        self.x = to_uint8(sample(model, self.y.to(device), self.sc,
+                                 torch.Generator(device).manual_seed(self.seed))).cpu()
         self.x_step = step
         model.train(was_training)                          # sample() switched it to eval
         self.update()
 
     def draw_state(self):
-        if self._unread: self.losses += torch.stack(self._unread).float().tolist(); self._unread = []   # one sync per redraw
+        # one sync per redraw
+        if self._unread: self.losses += torch.stack(self._unread).float().tolist(); self._unread = []
         fig, (ax, ax_img) = plt.subplots(1, 2, figsize=(10, 2.4), gridspec_kw=dict(width_ratios=[1, 2.5]))
         ax.plot(self.steps, self.losses, lw=0.8); ax.set(xlabel='step', ylabel='loss', title='training loss')
         ax_img.axis('off')

@@ -3,7 +3,8 @@
 Layers, low to high: base (config.py, and top-level modules importing only base modules) < data < models < training
 < the top-level tools (inference, benchmark, widgets, ...). A module may import its own layer or lower ones, lazy
 imports inside functions included; no import cycles; no function over 40 lines; lesson 7's exported cells at most
-40 lines, each followed by a check. Prints every finding and exits 1 if there is one.
+40 lines, each followed by a check; no line over 120 characters outside nbdev's generated `__all__`. Prints every
+finding and exits 1 if there is one.
 """
 import ast, json, sys
 from pathlib import Path
@@ -69,6 +70,18 @@ def long_functions(paths) -> list:
     return sorted(rows, reverse=True)
 
 
+def long_lines(paths) -> list:
+    "Lines over 120 characters, except in the `__all__` nbdev generates (wrapped at 120 after its own prefix)."
+    rows = []
+    for p in paths:
+        tree, lines = ast.parse(p.read_text()), p.read_text().splitlines()
+        generated = {n for node in tree.body if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', '') == '__all__'
+                     for n in range(node.lineno, node.end_lineno + 1)}
+        rows += [f'{p.relative_to(ROOT)}:{i}: {len(l)} characters' for i, l in enumerate(lines, 1)
+                 if len(l) > 120 and i not in generated]
+    return rows
+
+
 def lesson_cells(nb_path: Path) -> list:
     "Findings about a lesson's exported cells: longer than MAX_LINES, or not followed by a code cell that checks."
     cells = json.loads(nb_path.read_text())['cells']
@@ -95,6 +108,7 @@ def main():
     problems += [f'import cycle: {" <-> ".join(c)}' for c in cycles(graph)]
     longest = long_functions(paths)
     problems += [f'function over {MAX_LINES} lines: {name} ({n})' for n, name in longest if n > MAX_LINES]
+    problems += [f'line over 120 characters: {r}' for r in long_lines(paths)]
     problems += lesson_cells(ROOT/'nbs'/'07_fp16_training.ipynb')
     names = ['base', 'data', 'models', 'training', 'tools']
     for lv in range(5): print(f'{names[lv]:>8}: ' + ', '.join(m.removeprefix('nano_sora.') for m in sorted(graph) if layer[m] == lv))

@@ -18,16 +18,20 @@ __all__ = ['IMAGENET_NUM_CLASSES', 'read_imagenet64_batch', 'imagenet64_files', 
 
 # %% ../../nbs/16_imagenet64.ipynb #c004
 def read_imagenet64_batch(path):
-    "One Downsampled-ImageNet batch (`.npz` with `data` `(N, 3*s*s)` uint8 and 1-based `labels`) -> images `(N, 3, s, s)`, labels `(N,)` from 0."
+    "Downsampled-ImageNet `.npz`: `data` uint8 `(N, 3*s*s)` -> images `(N, 3, s, s)`, `labels` from 1 -> `(N,)` from 0."
     try:
         with np.load(path) as f: data, labels = f['data'], f['labels']
-    except KeyError: raise NanoSoraError(f"{path} has no 'data' and 'labels' arrays; expected a Downsampled ImageNet batch (train_data_batch_*.npz)")
-    except (OSError, ValueError) as e: raise NanoSoraError(f'{path} is not a readable .npz file ({e.__class__.__name__})')
+    except KeyError: raise NanoSoraError(f"{path} has no 'data' and 'labels' arrays; "
+                                         'expected a Downsampled ImageNet batch (train_data_batch_*.npz)')
+    except (OSError, ValueError) as e: raise NanoSoraError(f'{path} is not a readable .npz file '
+                                                           f'({e.__class__.__name__})')
     s = math.isqrt(data.shape[-1] // 3) if data.ndim == 2 else 0
     if data.dtype != np.uint8 or not s or 3 * s * s != data.shape[1] or len(labels) != len(data):
-        raise NanoSoraError(f"{path}: 'data' must be uint8 (N, 3*s*s) with one label per row, got {data.dtype} {data.shape} and {len(labels)} labels")
+        raise NanoSoraError(f"{path}: 'data' must be uint8 (N, 3*s*s) with one label per row, "
+                            f'got {data.dtype} {data.shape} and {len(labels)} labels')
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64)) - 1
-    if len(y) and y.min() < 0: raise NanoSoraError(f'{path}: labels must be 1-based (1..1000) as in Downsampled ImageNet, found {int(y.min()) + 1}')
+    if len(y) and y.min() < 0: raise NanoSoraError(f'{path}: labels must be 1-based (1..1000) '
+                                                   f'as in Downsampled ImageNet, found {int(y.min()) + 1}')
     return torch.from_numpy(rearrange(data, 'n (c h w) -> n c h w', c=3, h=s)).contiguous(), y
 
 # %% ../../nbs/16_imagenet64.ipynb #c008
@@ -38,7 +42,8 @@ def imagenet64_files(path) -> list:
     path = Path(path)
     if path.is_file(): return [path]
     files = sorted(path.glob('train_data_batch_*.npz'), key=lambda p: int(re.sub(r'\D', '', p.stem) or 0))
-    if not files: raise NanoSoraError(f'{path} holds no train_data_batch_*.npz files; give the Imagenet64_train_npz folder or one .npz batch')
+    if not files: raise NanoSoraError(f'{path} holds no train_data_batch_*.npz files; '
+                                      'give the Imagenet64_train_npz folder or one .npz batch')
     return files
 
 def load_imagenet64(path, limit: int = 0):
@@ -46,7 +51,9 @@ def load_imagenet64(path, limit: int = 0):
     xs, ys = [], []
     for f in imagenet64_files(path):
         x, y = read_imagenet64_batch(f)
-        if xs and x.shape[1:] != xs[0].shape[1:]: raise NanoSoraError(f'{f} holds {x.shape[-1]}x{x.shape[-1]} images, the others {xs[0].shape[-1]}; use one resolution')
+        if xs and x.shape[1:] != xs[0].shape[1:]:
+            raise NanoSoraError(f'{f} holds {x.shape[-1]}x{x.shape[-1]} images, the others {xs[0].shape[-1]}; '
+                                'use one resolution')
         xs.append(x); ys.append(y)
         if limit and sum(map(len, xs)) >= limit: break
     x, y = torch.cat(xs), torch.cat(ys)
@@ -61,7 +68,8 @@ FILE_FORMATS.append((is_imagenet64, load_imagenet64))
 
 # %% ../../nbs/16_imagenet64.ipynb #c100
 def imagenet64_preset():
-    return Config(name='imagenet64', model=model_config('S', 4, img_size=64, num_classes=IMAGENET_NUM_CLASSES, qk_norm=True),
+    return Config(name='imagenet64',
+                  model=model_config('S', 4, img_size=64, num_classes=IMAGENET_NUM_CLASSES, qk_norm=True),
                   flow=FlowConfig(t_sampling='logit_normal'),   # flow.contrastive=0.05 turns the contrastive term on
                   train=TrainConfig(batch_size=256, lr=8e-4, warmup_steps=1000, lr_schedule='cosine', ema_decay=0.9995,
                                     precision='bf16', compile=True, epochs=100, ckpt_every_epochs=1, log_every=200),

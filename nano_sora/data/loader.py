@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from ..config import NanoSoraError, DataConfig, need
+from ..config import NanoSoraError, DataConfig, need, write_atomic
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'IMG_EXTS', 'DATA_SOURCES', 'FILE_FORMATS', 'load_image_folder', 'load_cifar10', 'load_images',
-           'cifar10_mirror', 'to_float', 'to_uint8', 'GPULoader', 'ImageDataset', 'make_loader', 'image_grid',
-           'save_grid', 'save_gif', 'show_images']
+           'cifar10_mirror', 'to_float', 'to_uint8', 'GPULoader', 'make_loader', 'image_grid', 'save_grid', 'save_gif',
+           'show_images']
 
 # %% ../../nbs/02_data.ipynb #c003
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -28,10 +28,12 @@ def _index(names, where):
         parts = n.replace('\\', '/').split('/')
         if not n.lower().endswith(IMG_EXTS) or any(p.startswith('.') or p == '__MACOSX' for p in parts): continue
         if len(parts) < 2:
-            raise NanoSoraError(f'{where} is not in ImageFolder layout: image {n} is not inside a class folder (<class>/<image>)')
+            raise NanoSoraError(f'{where} is not in ImageFolder layout: image {n} is not inside a class folder '
+                                '(<class>/<image>)')
         by_class.setdefault(parts[-2], []).append(n)
     if not by_class:
-        raise NanoSoraError(f'{where} holds no images ({", ".join(IMG_EXTS)}); expected ImageFolder layout <class>/<image>')
+        raise NanoSoraError(f'{where} holds no images ({", ".join(IMG_EXTS)}); '
+                            'expected ImageFolder layout <class>/<image>')
     return dict(sorted(by_class.items()))
 
 def _balanced(by_class, limit):
@@ -47,7 +49,8 @@ def _decode(read, by_class, where):
             try: im = np.asarray(Image.open(io.BytesIO(read(n))).convert('RGB'))
             except Exception as e: raise NanoSoraError(f'{where}: cannot decode image {n} ({e.__class__.__name__})')
             if xs and im.shape != xs[0].shape:
-                raise NanoSoraError(f'{where}: image {n} is {im.shape[1]}x{im.shape[0]}, others are {xs[0].shape[1]}x{xs[0].shape[0]}; resize them to one size')
+                raise NanoSoraError(f'{where}: image {n} is {im.shape[1]}x{im.shape[0]}, '
+                                    f'others are {xs[0].shape[1]}x{xs[0].shape[0]}; resize them to one size')
             xs.append(im); ys.append(label)
     x = torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).contiguous()
     return x, torch.tensor(ys, dtype=torch.long), list(by_class)
@@ -113,43 +116,31 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
 
 # %% ../../nbs/02_data.ipynb #c013
 class GPULoader:
-    "Whole uint8 dataset resident on `device`; shuffled float batches in [-1, 1] with random horizontal flips."
-    def __init__(self, x, y, batch_size, device='cpu', hflip=True, seed=0):
-        if len(x) < batch_size:
-            raise NanoSoraError(f'dataset has {len(x)} images, fewer than train.batch_size={batch_size}; lower the batch size')
-        self.x, self.y = x.to(device), y.to(device)
-        self.bs, self.hflip, self.device = batch_size, hflip, torch.device(device)
-        self.gen = torch.Generator(device=self.device).manual_seed(seed)
+    "The uint8 dataset in memory (on `device` if `resident`); shuffled float batches in [-1, 1] with random flips."
+    def __init__(self, x, y, batch_size, device='cpu', hflip=True, seed=0, resident=True):
+        need(len(x) >= batch_size, f'dataset has {len(x)} images, fewer than train.batch_size={batch_size}; '
+                                   'lower the batch size')
+        self.device = torch.device(device)
+        self.home = self.device if resident else torch.device('cpu')
+        self.x, self.y, self.bs, self.hflip, self.seed = x.to(self.home), y.to(self.home), batch_size, hflip, seed
     def __len__(self): return len(self.x) // self.bs   # full batches only
-    def __iter__(self):
-        perm = torch.randperm(len(self.x), device=self.device, generator=self.gen)
-        for i in range(len(self)):
-            idx = perm[i*self.bs:(i+1)*self.bs]
-            x = to_float(self.x[idx])
-            if self.hflip:
-                flip = torch.rand(len(idx), *[1] * (x.dim() - 1), device=self.device, generator=self.gen) < 0.5   # images or clips
+    def epoch(self, e: int = 0, start: int = 0):
+        "The batches of epoch `e`, from batch `start` on; their order and flips depend only on (seed, e)."
+        g = torch.Generator(device=self.home).manual_seed((self.seed << 32) + e)
+        perm = torch.randperm(len(self.x), device=self.home, generator=g)
+        flips = torch.rand(len(self.x), device=self.home, generator=g) < 0.5 if self.hflip else None
+        for i in range(start, len(self)):
+            idx = perm[i * self.bs:(i + 1) * self.bs]
+            x = to_float(self.x[idx].to(self.device, non_blocking=True))
+            if flips is not None:   # one flag per image (or clip), broadcast over the other dimensions
+                flip = flips[i * self.bs:(i + 1) * self.bs].to(self.device).view(-1, *[1] * (x.dim() - 1))
                 x = torch.where(flip, x.flip(-1), x)
-            yield x, self.y[idx]
+            yield x, self.y[idx].to(self.device, non_blocking=True)
+    def __iter__(self): return self.epoch(0)
 
-class ImageDataset(torch.utils.data.Dataset):
-    "Map-style dataset over uint8 tensors, for the plain `DataLoader` path."
-    def __init__(self, x, y, hflip=True): self.x, self.y, self.hflip = x, y, hflip
-    def __len__(self): return len(self.x)
-    def __getitem__(self, i):
-        x = to_float(self.x[i])
-        if self.hflip and torch.rand(()) < 0.5: x = x.flip(-1)
-        return x, self.y[i]
-
-def make_loader(x, y, batch_size, device='cpu', data: DataConfig = DataConfig(), seed=0):
-    "The GPU-resident loader on CUDA when `data.gpu_resident`, else a shuffling `DataLoader`."
-    if torch.device(device).type == 'cuda' and data.gpu_resident:
-        return GPULoader(x, y, batch_size, device, data.hflip, seed)
-    if len(x) < batch_size:
-        raise NanoSoraError(f'dataset has {len(x)} images, fewer than train.batch_size={batch_size}; lower the batch size')
-    g = torch.Generator().manual_seed(seed)
-    return torch.utils.data.DataLoader(ImageDataset(x, y, data.hflip), batch_size=batch_size, shuffle=True, drop_last=True,
-                                       generator=g, num_workers=min(4, os.cpu_count() or 1) if len(x) > 10_000 else 0,
-                                       pin_memory=torch.device(device).type == 'cuda', persistent_workers=len(x) > 10_000)
+def make_loader(x, y, batch_size, device='cpu', data: DataConfig = DataConfig(), seed=0) -> GPULoader:
+    "The loader for `data`: the dataset on the GPU when `data.gpu_resident`, else in host memory."
+    return GPULoader(x, y, batch_size, device, data.hflip, seed, resident=data.gpu_resident)
 
 # %% ../../nbs/02_data.ipynb #c015
 def image_grid(x: torch.Tensor, ncols: int = 8, pad: int = 2) -> torch.Tensor:
@@ -160,24 +151,22 @@ def image_grid(x: torch.Tensor, ncols: int = 8, pad: int = 2) -> torch.Tensor:
 
 def save_grid(x: torch.Tensor, path, ncols: int = 8) -> Path:
     "Save images as one PNG grid."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(image_grid(x, ncols).numpy()).save(path)
-    return path
+    return write_atomic(path, lambda f: Image.fromarray(image_grid(x, ncols).numpy()).save(f, format='PNG'))
 
 def save_gif(clips: torch.Tensor, path, ncols: int = 8, duration_ms: int = 100, hold: int = 0) -> Path:
-    "Clips `(n, C, T, H, W)` (uint8, or float in [-1, 1]) -> a looping GIF of grids, the last frame shown `hold` more times."
+    "Clips `(n, C, T, H, W)` (uint8, or float in [-1, 1]) -> looping GIF of grids; last frame shown `hold` more times."
     frames = [Image.fromarray(image_grid(clips[:, :, k], ncols).numpy()) for k in range(clips.shape[2])]
     frames += [frames[-1]] * hold
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
-    return path
+    return write_atomic(path, lambda f: frames[0].save(f, format='GIF', save_all=True, append_images=frames[1:],
+                                                     duration=duration_ms, loop=0))
 
 def show_images(x, labels=None, classes=CIFAR10_CLASSES, ncols=8, size=1.2, title=None):
     "Plot a grid of images with their class names."
     import matplotlib.pyplot as plt
     if x.dtype != torch.uint8: x = to_uint8(x)
     n = len(x); nrows = (n + ncols - 1) // ncols
-    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols*size, nrows*size*(1.15 if labels is not None else 1)), squeeze=False)
+    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols*size, nrows*size*(1.15 if labels is not None else 1)),
+                            squeeze=False)
     for i, ax in enumerate(axs.flat):
         ax.axis('off')
         if i >= n: continue

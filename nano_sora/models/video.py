@@ -7,7 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 from einops import rearrange
-from ..config import Config, ModelConfig, FlowConfig, TrainConfig, DataConfig, NanoSoraError, PRESETS, model_config
+from ..config import (Config, ModelConfig, FlowConfig, TrainConfig, DataConfig, NanoSoraError, PRESETS,
+                              model_config)
 from .patchify import sincos_1d, sincos_2d
 from .dit import DiT, MODELS
 
@@ -21,8 +22,9 @@ def patchify_3d(x: torch.Tensor, pt: int, p: int) -> torch.Tensor:
     return rearrange(x, 'b c (t pt) (h p1) (w p2) -> b (t h w) (pt p1 p2 c)', pt=pt, p1=p, p2=p)
 
 def unpatchify_3d(tokens: torch.Tensor, pt: int, p: int, t: int, h: int, w: int | None = None) -> torch.Tensor:
-    "Tokens `(B, N, pt*p*p*C)` -> clips `(B, C, t*pt, h*p, w*p)`; exactly inverts `patchify_3d`. `t, h, w`: tubelet grid."
-    return rearrange(tokens, 'b (t h w) (pt p1 p2 c) -> b c (t pt) (h p1) (w p2)', t=t, h=h, w=w or h, pt=pt, p1=p, p2=p)
+    "Tokens `(B, N, pt*p*p*C)` -> clips `(B, C, t*pt, h*p, w*p)`; inverse of `patchify_3d`. `t, h, w`: tubelet grid."
+    return rearrange(tokens, 'b (t h w) (pt p1 p2 c) -> b c (t pt) (h p1) (w p2)', t=t, h=h, w=w or h,
+                     pt=pt, p1=p, p2=p)
 
 # %% ../../nbs/14_video.ipynb #c007
 class TubeletEmbed(nn.Module):
@@ -35,7 +37,7 @@ class TubeletEmbed(nn.Module):
 
 # %% ../../nbs/14_video.ipynb #c010
 def sincos_3d(dim: int, t: int, h: int, w: int | None = None) -> torch.Tensor:
-    "Fixed spacetime table `(t*h*w, dim)`: lesson 3's 2D sin-cos code of the tubelet's place in the frame plus a 1D code of its time."
+    "Fixed spacetime table `(t*h*w, dim)`: lesson 3's 2D sin-cos code of the place in the frame + 1D code of the time."
     space, time = sincos_2d(dim, h, w), sincos_1d(dim, torch.arange(t))           # (h*w, dim), (t, dim)
     return rearrange(time[:, None] + space[None], 't n d -> (t n) d')
 
@@ -58,28 +60,34 @@ class VideoDiT(DiT):
                 SpacetimePosEmbed(cfg.dim, self.grid_t, self.grid, cfg.pos_emb),
                 cfg.patch_t * cfg.patch_size ** 2 * cfg.in_channels)
 
-    def unpatchify(self, tokens): return unpatchify_3d(tokens, self.cfg.patch_t, self.cfg.patch_size, self.grid_t, self.grid)
+    def unpatchify(self, tokens):
+        return unpatchify_3d(tokens, self.cfg.patch_t, self.cfg.patch_size, self.grid_t, self.grid)
 
     def initialize_weights(self):
         super().initialize_weights()
-        w = self.patch.proj.weight       # the Conv3d is a linear map of flattened tubelets: Xavier on that matrix, like DiT's
+        # the Conv3d is a linear map of flattened tubelets: Xavier on that matrix, like DiT's
+        w = self.patch.proj.weight
         nn.init.xavier_uniform_(w.view(w.shape[0], -1)); nn.init.zeros_(self.patch.proj.bias)
 
 MODELS['video'] = VideoDiT    # `make_model` builds it for model.frames > 0
 
 # %% ../../nbs/14_video.ipynb #c101
 def video_preset():
-    return Config(name='video', model=model_config('S', 8, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
+    return Config(name='video',
+                  model=model_config('S', 8, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
                   flow=FlowConfig(t_sampling='logit_normal'),
-                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.999, precision='bf16',
-                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=10, log_every=100),
+                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.999,
+                                    precision='bf16', compile=True, epochs=1000, ckpt_every_epochs=10,
+                                    sample_every_epochs=10, log_every=100),
                   data=DataConfig(source='moving_mnist', hflip=False))
 
 def video_big_preset():
-    return Config(name='video_big', model=model_config('B', 4, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
+    return Config(name='video_big',
+                  model=model_config('B', 4, img_size=64, in_channels=1, frames=16, patch_t=2, qk_norm=True),
                   flow=FlowConfig(t_sampling='logit_normal'),
-                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.9995, precision='bf16',
-                                    compile=True, epochs=1000, ckpt_every_epochs=10, sample_every_epochs=0, log_every=200),
+                  train=TrainConfig(batch_size=32, warmup_steps=500, lr_schedule='cosine', ema_decay=0.9995,
+                                    precision='bf16', compile=True, epochs=1000, ckpt_every_epochs=10,
+                                    sample_every_epochs=0, log_every=200),
                   data=DataConfig(source='moving_mnist', hflip=False))
 
 PRESETS.update(video=video_preset, video_big=video_big_preset)

@@ -29,7 +29,7 @@ def alphas_cumprod(schedule: str = 'linear', T: int = 1000, device='cpu') -> tor
 
 # %% ../../nbs/12_ddpm.ipynb #c007
 def timestep_to_t(k, T: int):
-    "DDPM step k (0 = least noise, T-1 = most) -> the DiT's time t = 1 - k/T (t = 0 noise, t = 1 data, as in rectified flow)."
+    "DDPM step k (0 = least noise, T-1 = most) -> DiT time t = 1 - k/T (t = 0 noise, t = 1 data, as in rectified flow)."
     return 1 - k / T
 
 def t_to_timestep(t: torch.Tensor, T: int) -> torch.Tensor:
@@ -59,12 +59,12 @@ METHODS['ddpm'] = ddpm_loss     # flow.method=ddpm
 
 # %% ../../nbs/12_ddpm.ipynb #c016
 def ddpm_step(x, eps, a: float, a_prev: float, z):
-    "Ancestral step k -> k_prev (Ho et al., Algorithm 2, on the spaced chain): (x - beta/sqrt(1 - ab) eps)/sqrt(alpha) + sqrt(beta) z."
+    "Ancestral step k -> k_prev (Ho et al. Alg. 2, spaced chain): (x - beta/sqrt(1-ab) eps)/sqrt(alpha) + sqrt(beta) z."
     alpha = a / a_prev
     return (x - (1 - alpha) / (1 - a) ** 0.5 * eps) / alpha ** 0.5 + (1 - alpha) ** 0.5 * z
 
 def ddim_step(x, eps, a: float, a_prev: float, z, eta: float = 0.0):
-    "DDIM step k -> k_prev: predict x1, re-noise it to ab_prev along eps; eta = 0 deterministic, eta = 1 the DDPM posterior."
+    "DDIM step k -> k_prev: predict x1, re-noise to ab_prev along eps; eta = 0 deterministic, eta = 1 DDPM's posterior."
     sigma = eta * ((1 - a_prev) / (1 - a) * (1 - a / a_prev)) ** 0.5
     return a_prev ** 0.5 * predict_x1(x, eps, a) + max(1 - a_prev - sigma ** 2, 0.0) ** 0.5 * eps + sigma * z
 
@@ -75,12 +75,13 @@ def ddpm_timesteps(steps: int, T: int) -> list:
     return torch.linspace(T - 1, 0, steps).round().long().tolist()
 
 def diffusion_sampler(step):
-    "A DDPM-family sampler from a one-step update: `run(f, x, steps, flow, generator)` walks the spaced k, yielding each x."
+    "A DDPM-family sampler from a one-step update: `run(f, x, steps, flow, generator)` walks spaced k, yielding each x."
     def run(f, x, steps: int, flow: FlowConfig = FlowConfig(), generator=None):
         ab, ks = alphas_cumprod(flow.beta_schedule, flow.timesteps).tolist(), ddpm_timesteps(steps, flow.timesteps)
         for k, k_prev in zip(ks, ks[1:] + [None]):
             a_prev = ab[k_prev] if k_prev is not None else 1.0     # after the last step: the data, ab = 1
-            z = torch.randn(x.shape, device=x.device, generator=generator) if k_prev is not None else torch.zeros_like(x)
+            z = (torch.randn(x.shape, device=x.device, generator=generator) if k_prev is not None
+                 else torch.zeros_like(x))
             x = step(x, f(x, timestep_to_t(k, flow.timesteps)), ab[k], a_prev, z)
             yield x
     return run

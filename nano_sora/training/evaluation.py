@@ -8,7 +8,8 @@ import argparse, contextlib, hashlib, os, sys, urllib.request, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from ..config import NanoSoraError, SAMPLER_METHOD, need, cli, run_as_script, pick_device, with_changes
+from ..config import (NanoSoraError, need, cli, run_as_script, pick_device, write_atomic, check_writable,
+                              add_sampling_args, sampling_from_args)
 from ..data.loader import load_images, cifar10_mirror
 from ..models.dit import load_model
 from .flow_matching import generate, balanced_labels, sampling_precision
@@ -17,7 +18,7 @@ from .flow_matching import generate, balanced_labels, sampling_precision
 __all__ = ['FID_SIZE', 'INCEPTION_URL', 'frechet_distance', 'feature_stats', 'save_stats', 'load_stats', 'nv_resize',
            'inception_input', 'nano_sora_cache', 'inception_path', 'load_inception', 'download_inception', 'as_images',
            'inception_features', 'reference_stats', 'load_samples', 'load_reference', 'fid', 'checkpoint_samples',
-           'parse_args', 'main']
+           'model_to_score', 'parse_args', 'main']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -31,7 +32,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     d = len(mu1)
     if mu2.shape != (d,) or s1.shape != (d, d) or s2.shape != (d, d):
-        raise NanoSoraError(f'FID statistics do not match: mu {mu1.shape} vs {mu2.shape}, sigma {s1.shape} vs {s2.shape}')
+        raise NanoSoraError(f'FID statistics do not match: mu {mu1.shape} vs {mu2.shape}, '
+                            f'sigma {s1.shape} vs {s2.shape}')
     a = _sqrt_psd(s1)
     m = a @ s2 @ a
     tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
@@ -46,23 +48,21 @@ def feature_stats(feats) -> tuple[np.ndarray, np.ndarray]:
     return f.mean(0), np.cov(f, rowvar=False)
 
 def save_stats(path, mu, sigma, **meta) -> Path:
-    "Write `mu` and the upper triangle of `sigma` (as float32 `sigma_triu`) to an `.npz`; `meta` adds small extra fields."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    "Write `mu` and the upper triangle of `sigma` (float32 `sigma_triu`) to an `.npz`; `meta` adds small extra fields."
     mu, sigma = np.asarray(mu, np.float64), np.asarray(sigma)
-    tmp = path.with_name(path.name + '.part')
-    with open(tmp, 'wb') as f:
-        np.savez(f, mu=mu, sigma_triu=sigma[np.triu_indices(len(mu))].astype(np.float32), **meta)
-    os.replace(tmp, path)   # never leave a half-written cache file behind
-    return path
+    tri = sigma[np.triu_indices(len(mu))].astype(np.float32)
+    return write_atomic(path, lambda f: np.savez(f, mu=mu, sigma_triu=tri, **meta))   # never a half-written cache file
 
 def load_stats(path) -> tuple[np.ndarray, np.ndarray]:
     "Read `(mu, sigma)` from an `.npz` with `mu` and `sigma_triu` (written by `save_stats` or the course's yardstick)."
     path = Path(path)
     if not path.is_file(): raise NanoSoraError(f'statistics file {path} does not exist')
     try:
-        with np.load(path, allow_pickle=False) as r: mu, tri = np.asarray(r['mu'], np.float64), np.asarray(r['sigma_triu'])
+        with np.load(path, allow_pickle=False) as r:
+            mu, tri = np.asarray(r['mu'], np.float64), np.asarray(r['sigma_triu'])
     except Exception as e:
-        raise NanoSoraError(f'{path} is not an FID statistics file (an .npz with mu and sigma_triu): {e.__class__.__name__}')
+        raise NanoSoraError(f'{path} is not an FID statistics file (an .npz with mu and sigma_triu): '
+                            f'{e.__class__.__name__}')
     d = len(mu)
     if mu.ndim != 1 or tri.shape != (d * (d + 1) // 2,):
         raise NanoSoraError(f'{path}: sigma_triu has {tri.size} values, expected {d * (d + 1) // 2} for {d}-d features')
@@ -85,13 +85,13 @@ def _interp_matrix(n_in: int, n_out: int) -> torch.Tensor:
     return a
 
 def nv_resize(x: torch.Tensor, size: int = FID_SIZE) -> torch.Tensor:
-    "Resize float images `(..., H, W)` to `size x size` exactly as the TF / NVIDIA Inception does (bilinear, no half-pixel offset)."
+    "Resize float `(..., H, W)` to `size x size` exactly as TF / NVIDIA's Inception: bilinear, no half-pixel offset."
     ah = _interp_matrix(x.shape[-2], size).to(x.device, x.dtype)
     aw = ah if x.shape[-1] == x.shape[-2] else _interp_matrix(x.shape[-1], size).to(x.device, x.dtype)
     return ah @ x @ aw.T
 
 def inception_input(x: torch.Tensor, size: int = FID_SIZE) -> torch.Tensor:
-    "uint8 images `(N, 3, H, W)` -> float32 `(N, 3, size, size)` in [-1, 127/128], the input of the pool-feature network."
+    "uint8 images `(N, 3, H, W)` -> float32 `(N, 3, size, size)` in [-1, 127/128], the pool-feature network's input."
     return (nv_resize(x.float(), size) / 128 - 1).clamp(-1, 127 / 128)
 
 # %% ../../nbs/10_evaluation.ipynb #c017
@@ -103,7 +103,8 @@ def nano_sora_cache() -> Path:
 
 def inception_path(path=None) -> Path:
     "Where the Inception weights are looked for: `path`, else `$NANO_SORA_INCEPTION`, else the cache file."
-    return Path(path or os.environ.get('NANO_SORA_INCEPTION') or nano_sora_cache()/'inception-2015-12-05.pt').expanduser()
+    return Path(path or os.environ.get('NANO_SORA_INCEPTION')
+                or nano_sora_cache()/'inception-2015-12-05.pt').expanduser()
 
 def load_inception(path=None, device='cpu'):
     "The Inception-v3 pool-feature network: float `(N, 3, 299, 299)` in [-1, 127/128] -> `(N, 2048)`, fp32, eval mode."
@@ -128,7 +129,8 @@ def download_inception(path=None, url: str = INCEPTION_URL) -> Path:
     try: urllib.request.urlretrieve(url, part)
     except Exception as e:
         part.unlink(missing_ok=True)
-        raise NanoSoraError(f'could not download {url} ({e.__class__.__name__}); fetch it by hand and pass --inception PATH')
+        raise NanoSoraError(f'could not download {url} ({e.__class__.__name__}); '
+                            'fetch it by hand and pass --inception PATH')
     try: load_inception(part)
     except NanoSoraError:
         part.unlink(missing_ok=True)
@@ -138,7 +140,7 @@ def download_inception(path=None, url: str = INCEPTION_URL) -> Path:
 
 # %% ../../nbs/10_evaluation.ipynb #c021
 def as_images(images, where: str = 'images') -> torch.Tensor:
-    "Check uint8 images `N x H x W x 3` or `N x 3 x H x W` (numpy or torch) and return them as a uint8 tensor `(N, 3, H, W)`."
+    "Check uint8 images `N x H x W x 3` or `N x 3 x H x W` (numpy or torch) and return them as a tensor `(N, 3, H, W)`."
     x = images if torch.is_tensor(images) else torch.from_numpy(np.ascontiguousarray(np.asarray(images)))
     if x.dtype != torch.uint8 or x.ndim != 4 or 3 not in (x.shape[1], x.shape[-1]) or len(x) == 0:
         raise NanoSoraError(f'{where}: expected uint8 images N x 32 x 32 x 3 (or N x 3 x 32 x 32) with values 0..255, '
@@ -172,14 +174,16 @@ def _source_key(source, train: bool, limit: int) -> str:
     if str(source).lower() == 'cifar10': key = f'cifar10-{"train" if train else "test"}'
     else:
         p = Path(source).expanduser().resolve()
-        if not p.exists(): raise NanoSoraError(f"data path {p} does not exist; give 'cifar10', an ImageFolder folder, or a .zip of one")
+        if not p.exists():
+            raise NanoSoraError(f"data path {p} does not exist; "
+                                "give 'cifar10', an ImageFolder folder, or a .zip of one")
         st = p.stat()
         key = f'{p.stem}-{hashlib.sha1(f"{p}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:10]}'
     return key + (f'-limit{limit}' if limit else '')
 
 def reference_stats(source='cifar10', cache_dir=None, model=None, device='cpu', train: bool = True, limit: int = 0,
                     root='data', batch: int | None = None, progress: bool = False, inception=None):
-    "`(mu, sigma)` of a dataset's Inception features ('cifar10', a folder or a zip), computed once and cached by source."
+    "`(mu, sigma)` of a dataset's Inception features ('cifar10', a folder or a zip), computed once, cached by source."
     path = Path(cache_dir or nano_sora_cache()/'fid').expanduser()/f'{_source_key(source, train, limit)}.npz'
     if path.is_file(): return load_stats(path)
     x = load_images(source, root=root, train=train, limit=limit)[0]
@@ -194,22 +198,27 @@ def load_samples(path) -> np.ndarray:
     path = Path(path)
     if not path.is_file(): raise NanoSoraError(f'samples file {path} does not exist')
     try: a = np.load(path, allow_pickle=False)
-    except Exception as e: raise NanoSoraError(f'{path} is not a .npy array ({e.__class__.__name__}); save images with np.save')
-    if not isinstance(a, np.ndarray): raise NanoSoraError(f'{path} is an .npz archive; give images as a .npy array (statistics go to --ref)')
+    except Exception as e:
+        raise NanoSoraError(f'{path} is not a .npy array ({e.__class__.__name__}); save images with np.save')
+    if not isinstance(a, np.ndarray):
+        raise NanoSoraError(f'{path} is an .npz archive; give images as a .npy array (statistics go to --ref)')
     as_images(a, where=str(path))
     return a
 
 def load_reference(ref, model=None, device='cpu', batch: int | None = None, inception=None):
     "`(mu, sigma)` from a statistics `.npz`, an images `.npy` (features computed now), or a `(mu, sigma)` pair."
-    if isinstance(ref, (tuple, list)) and len(ref) == 2: return np.asarray(ref[0], np.float64), np.asarray(ref[1], np.float64)
+    if isinstance(ref, (tuple, list)) and len(ref) == 2:
+        return np.asarray(ref[0], np.float64), np.asarray(ref[1], np.float64)
     p = Path(ref)
     if p.suffix == '.npz': return load_stats(p)
     if p.suffix == '.npy':
         x = load_samples(p)
-        return feature_stats(inception_features(model if model is not None else load_inception(inception, device), x, device, batch))
+        return feature_stats(inception_features(model if model is not None else load_inception(inception, device),
+                                                x, device, batch))
     raise NanoSoraError(f'reference {ref} must be statistics (.npz with mu, sigma_triu) or images (.npy)')
 
-def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progress: bool = False, inception=None) -> float:
+def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progress: bool = False,
+        inception=None) -> float:
     "FID of uint8 `samples` (array or `.npy` path) against `ref` (stats `.npz`, images `.npy`, or `(mu, sigma)`)."
     if model is None: model = load_inception(inception, device)
     if isinstance(samples, (str, Path)): samples = load_samples(samples)
@@ -217,35 +226,42 @@ def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progre
     return frechet_distance(*feature_stats(inception_features(model, samples, device, batch, progress)), mu, sigma)
 
 # %% ../../nbs/10_evaluation.ipynb #c041
-def checkpoint_samples(ckpt, n: int = 10_000, device=None, seed: int = 0, batch_size: int = 1000, compile: bool = False,
-                       **changes) -> np.ndarray:
-    "n class-balanced samples of a checkpoint's EMA model as uint8 `(n, H, W, C)` (the FID input); `changes`: sampling."
-    model, cfg = load_model(ckpt, device, compile=compile)
-    sc = with_changes(cfg.sample, **changes)
+def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
+    "n class-balanced samples of a model with sampling settings `sc` as uint8 `(n, H, W, C)`: the FID input."
     x = generate(model, balanced_labels(n, list(range(cfg.model.num_classes))), sc, seed, batch_size,
                  sampling_precision(model), progress=True, flow=cfg.flow)
     return x.movedim(1, -1).numpy()
+
+def model_to_score(a, device):
+    "The checkpoint `--ckpt` names, its config and the sampling settings of the flags: refused early if unusable."
+    import nano_sora.training.ddpm  # noqa: F401  (the samplers of a DDPM checkpoint, lesson 12)
+    model, cfg = load_model(a.ckpt, device, compile=a.compile)
+    return model, cfg, sampling_from_args(cfg.sample, a)
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_fid', description='FID with the EDM / StyleGAN2-ADA protocol '
                                 '(TF Inception-v3 2015-12-05, 2048-d pool features, NVIDIA bilinear resize to 299). '
                                 'Prints "FID <n> <value> <what>" per scored set.')
-    p.add_argument('--samples', nargs='+', default=[], metavar='NPY', help='uint8 image arrays N x 32 x 32 x 3 (or N x 3 x 32 x 32)')
+    p.add_argument('--samples', nargs='+', default=[], metavar='NPY',
+                   help='uint8 image arrays N x 32 x 32 x 3 (or N x 3 x 32 x 32)')
     p.add_argument('--ckpt', help='score a checkpoint: sample --n images (1/10 per class) and measure them')
     p.add_argument('--n', type=int, default=10000, help='samples from --ckpt: 10000 (FID-10k) or 50000 (FID-50k)')
-    p.add_argument('--cfg', type=float, help="classifier-free guidance scale for --ckpt (1 = off; default: the checkpoint's config)")
-    p.add_argument('--steps', type=int, help="sampler steps for --ckpt (default: the checkpoint's config, 50)")
-    p.add_argument('--sampler', choices=list(SAMPLER_METHOD), help="euler or heun; ddpm or ddim for a DDPM checkpoint (default: the checkpoint's config)")
-    p.add_argument('--seed', type=int, default=0)
+    add_sampling_args(p)        # for --ckpt: --steps, --sampler, --cfg, --cfg-interval, --seed
     p.add_argument('--compile', action='store_true', help='torch.compile the model before sampling --ckpt')
     p.add_argument('--save-samples', metavar='NPY', help='also save the --ckpt samples to this .npy')
-    p.add_argument('--ref', help='reference: statistics .npz (mu, sigma_triu) or images .npy (default: training set statistics)')
-    p.add_argument('--data', help='training set for the default reference: cifar10, a folder or a zip (default: offline mirror, else cifar10)')
+    p.add_argument('--ref',
+                   help='reference: statistics .npz (mu, sigma_triu) or images .npy (default: training set statistics)')
+    p.add_argument('--data', help='training set for the default reference: cifar10, a folder or a zip '
+                                  '(default: offline mirror, else cifar10)')
     p.add_argument('--cache', help='folder for cached reference statistics (default ~/.cache/nano_sora/fid)')
-    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu', help='cpu or cuda (default: cuda if available)')
-    p.add_argument('--inception', metavar='PATH', help='Inception weights (default $NANO_SORA_INCEPTION, else ~/.cache/nano_sora/inception-2015-12-05.pt)')
-    p.add_argument('--download-inception', action='store_true', help="download NVIDIA's Inception weights to --inception's path")
-    p.add_argument('--inception-url', default=INCEPTION_URL, help="where --download-inception gets them (default StyleGAN2-ADA's TorchScript .pt)")
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+                   help='cpu or cuda (default: cuda if available)')
+    p.add_argument('--inception', metavar='PATH', help='Inception weights (default $NANO_SORA_INCEPTION, '
+                                                       'else ~/.cache/nano_sora/inception-2015-12-05.pt)')
+    p.add_argument('--download-inception', action='store_true',
+                   help="download NVIDIA's Inception weights to --inception's path")
+    p.add_argument('--inception-url', default=INCEPTION_URL,
+                   help="where --download-inception gets them (default StyleGAN2-ADA's TorchScript .pt)")
     p.add_argument('--batch', type=int, help='images per Inception batch (default 500 on GPU, 50 on CPU)')
     return p.parse_args(argv)
 
@@ -256,25 +272,23 @@ def main(argv=None):
     if a.download_inception:
         print(f'saved {download_inception(a.inception, a.inception_url)}', file=sys.stderr)
         if not (a.samples or a.ckpt): return
-    if not (a.samples or a.ckpt):
-        raise NanoSoraError('nothing to score: give --samples FILE.npy or --ckpt PATH (see nano_sora_fid --help)')
-    if a.batch is not None and a.batch < 1: raise NanoSoraError(f'--batch must be positive, got {a.batch}')
-    if a.ckpt and a.n < 2: raise NanoSoraError(f'--n must be at least 2, got {a.n}')
-    if a.ckpt and not Path(a.ckpt).exists(): raise NanoSoraError(f'checkpoint {a.ckpt} does not exist')
+    need(a.samples or a.ckpt, 'nothing to score: give --samples FILE.npy or --ckpt PATH (see nano_sora_fid --help)')
+    need(a.batch is None or a.batch > 0, f'--batch must be positive, got {a.batch}')
+    need(not a.ckpt or a.n >= 2, f'--n must be at least 2, got {a.n}')
+    if a.save_samples: check_writable(a.save_samples, '--save-samples')
     device = pick_device(a.device)
     sets = [(f, load_samples(f)) for f in a.samples]          # refuse bad files before the slow part
-    model = load_inception(a.inception, device)
-    if a.ref: mu, sigma = load_reference(a.ref, model, device, a.batch)
-    else: mu, sigma = reference_stats(a.data or cifar10_mirror('train') or 'cifar10', a.cache, model, device,
+    scored = model_to_score(a, device) if a.ckpt else None    # and a bad checkpoint or flag too
+    net = load_inception(a.inception, device)
+    if a.ref: mu, sigma = load_reference(a.ref, net, device, a.batch)
+    else: mu, sigma = reference_stats(a.data or cifar10_mirror('train') or 'cifar10', a.cache, net, device,
                                       batch=a.batch, progress=sys.stderr.isatty())
-    score = lambda x: frechet_distance(*feature_stats(inception_features(model, x, device, a.batch, sys.stderr.isatty())), mu, sigma)
+    score = lambda x: frechet_distance(*feature_stats(inception_features(net, x, device, a.batch,
+                                                                         sys.stderr.isatty())), mu, sigma)
     for f, x in sets: print(f'FID {len(x)} {score(x):.3f} {f}', flush=True)
-    if a.ckpt:
-        import nano_sora.training.ddpm  # noqa: F401  (the samplers of a DDPM checkpoint, lesson 12)
-        x = checkpoint_samples(a.ckpt, a.n, str(device), a.seed, compile=a.compile, cfg_scale=a.cfg, steps=a.steps,
-                               sampler=a.sampler)
-        as_images(x, where=f'samples of {a.ckpt}')
-        if a.save_samples: np.save(a.save_samples, np.asarray(x))
+    if scored:
+        x = checkpoint_samples(*scored, a.n, a.seed)
+        if a.save_samples: write_atomic(a.save_samples, lambda f: np.save(f, x))
         print(f'FID {len(x)} {score(x):.3f} {a.ckpt}', flush=True)
 
 # %% ../../nbs/10_evaluation.ipynb #c042

@@ -45,7 +45,7 @@ def drop_labels(y: torch.Tensor, p: float, null_class: int, generator=None) -> t
     return torch.where(drop, torch.full_like(y, null_class), y)
 
 def draw_noise(x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig, null_class: int, generator=None):
-    "The random inputs of a training step for data x1 `(B, ...)`: noise x0 like x1, times t `(B,)`, labels after dropout."
+    "Random inputs of a training step for data x1 `(B, ...)`: noise x0 like x1, times t `(B,)`, labels after dropout."
     x0 = torch.randn(x1.shape, device=x1.device, dtype=x1.dtype, generator=generator)
     t = sample_t(len(x1), flow, x1.device, generator)
     return x0, t, drop_labels(y, flow.label_dropout, null_class, generator)
@@ -78,7 +78,8 @@ class ToyVelocity(nn.Module):
         self.null_class = num_classes
         self.y_embed = nn.Embedding(num_classes + 1, width)
         self.inp = nn.Linear(3, width)
-        self.net = nn.Sequential(nn.SiLU(), nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width), nn.SiLU(), nn.Linear(width, 2))
+        self.net = nn.Sequential(nn.SiLU(), nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width),
+                                 nn.SiLU(), nn.Linear(width, 2))
     def forward(self, x_t, t, y=None):
         if y is None: y = torch.full((len(x_t),), self.null_class, device=x_t.device)
         t = torch.as_tensor(t, dtype=x_t.dtype, device=x_t.device).expand(len(x_t))
@@ -86,7 +87,7 @@ class ToyVelocity(nn.Module):
 
 # %% ../../nbs/06_flow_matching.ipynb #c017
 def train_toy(flow: FlowConfig = FlowConfig(), steps: int = 1500, batch: int = 512, seed: int = 0, loss_fn=flow_loss):
-    "Fit `ToyVelocity` to `toy_data` with `loss_fn` (`flow_loss`, or lesson 12's `ddpm_loss`); returns it and the losses."
+    "Fit `ToyVelocity` to `toy_data` with `loss_fn` (`flow_loss`, or lesson 12's `ddpm_loss`) -> (model, losses)."
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     model = ToyVelocity(); opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
@@ -103,7 +104,8 @@ def loss_per_t(model, x1, y, flow: FlowConfig = FlowConfig(), bins: int = 10, ge
     x0, t, y = draw_noise(x1, y, probe, model.null_class, generator)
     with torch.no_grad(): _, mse = loss_fn(model, x1, x0, t, y, probe)
     idx = (t * bins).long().clamp(max=bins - 1)
-    return torch.zeros(bins).index_add_(0, idx.cpu(), mse.cpu()) / torch.bincount(idx.cpu(), minlength=bins).clamp(min=1)
+    return (torch.zeros(bins).index_add_(0, idx.cpu(), mse.cpu())
+            / torch.bincount(idx.cpu(), minlength=bins).clamp(min=1))
 
 # %% ../../nbs/06_flow_matching.ipynb #c101
 def guided_velocity(model, x, t: float, y, scale: float = 1.0, interval=(0.0, 1.0)):
@@ -125,7 +127,7 @@ def heun_step(v, x, t: float, h: float):
     return x + h / 2 * (v0 + v(x + h * v0, t + h))
 
 def ode_sampler(step):
-    "A rectified-flow sampler from a one-step solver: `run(f, x, steps, flow, generator)` yields each x on the way to t = 1."
+    "A rectified-flow sampler from a one-step solver: `run(f, x, steps, flow, generator)` yields each x up to t = 1."
     def run(f, x, steps: int, flow: FlowConfig = FlowConfig(), generator=None):
         h = 1.0 / steps
         for i in range(steps):
@@ -140,7 +142,8 @@ SAMPLERS = {'euler': ode_sampler(euler_step), 'heun': ode_sampler(heun_step)}   
 def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None, precision: str = 'fp32',
            return_trajectory: bool = False, flow: FlowConfig = FlowConfig()):
     "Run `sc.sampler` from noise x0 (t = 0) to data (t = 1); returns float samples (and the trajectory)."
-    need(sc.validate().sampler in SAMPLERS, f'sample.sampler={sc.sampler} is not loaded: import nano_sora.training.ddpm')
+    need(sc.validate().sampler in SAMPLERS,
+         f'sample.sampler={sc.sampler} is not loaded: import nano_sora.training.ddpm')
     check_sampler(sc.sampler, flow.method)
     model.eval()
     device = next(model.parameters()).device
@@ -161,9 +164,10 @@ def sampling_precision(model) -> str:
     "bf16 autocast on a GPU, fp32 on the CPU."
     return 'bf16' if next(model.parameters()).device.type == 'cuda' else 'fp32'
 
-def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, batch_size: int = 1000, precision: str = 'fp32',
-             progress: bool = False, decode=None, flow: FlowConfig = FlowConfig()) -> torch.Tensor:
-    "uint8 samples on the CPU for `labels`, in batches, deterministic for a seed; `decode` maps latents to images (lesson 9)."
+def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, batch_size: int = 1000,
+             precision: str = 'fp32', progress: bool = False, decode=None,
+             flow: FlowConfig = FlowConfig()) -> torch.Tensor:
+    "uint8 CPU samples for `labels`, in batches, deterministic for a seed; `decode` maps latents to images (lesson 9)."
     device = next(model.parameters()).device
     g = torch.Generator(device).manual_seed(seed)
     out = []

@@ -4,23 +4,26 @@
 
 # %% ../../nbs/07_fp16_training.ipynb #c002
 from __future__ import annotations
-import argparse, copy, json, math, os, time
-from dataclasses import dataclass
+import argparse, copy, json, math, os, signal, socket, threading, time
+from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from ..config import (Config, TrainConfig, need, cli, run_as_script, pick_device, autocast,
-                              get_config, PRESETS, DEFAULT_PRESET, apply_overrides, save_config, load_config, config_to_dict)
+from ..config import (Config, TrainConfig, NanoSoraError, need, cli, run_as_script, pick_device, autocast,
+                              write_atomic, append_line, check_writable, get_config, PRESETS, DEFAULT_PRESET, apply_overrides,
+                              save_config, load_config, config_to_dict)
 from ..data.loader import load_images, make_loader, save_grid, save_gif
-from ..models.dit import make_model, count_params, read_checkpoint, latest_checkpoint
+from ..models.dit import make_model, count_params, read_checkpoint
 from .flow_matching import METHODS, draw_noise, sample
 from .distributed import Dist, setup_distributed, destroy_distributed, local_batch, shard
 
 # %% auto #0
 __all__ = ['CKPT_VERSION', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'check_compatible', 'method_loss', 'train_step',
-           'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'sample_grid', 'Run', 'restore',
-           'prepare', 'start', 'finish', 'train', 'load_extensions', 'parse_args', 'main']
+           'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'RunLock', 'sample_grid', 'Run',
+           'Interrupts', 'after_log', 'end_epoch', 'resume_command', 'say', 'stopped', 'Claim', 'restore', 'prepare',
+           'record_changes', 'start', 'finish', 'train', 'loop', 'load_extensions', 'parse_args', 'resume_config',
+           'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
@@ -53,15 +56,11 @@ def lr_at(cfg: Config, step: int, progress: float) -> float:
     return lr
 
 # %% ../../nbs/07_fp16_training.ipynb #c012
-CKPT_VERSION = 1
+CKPT_VERSION = 2
 
 def save_checkpoint(path, **state) -> Path:
-    "Atomically write `state` (plus a format version) to `path`: write a temp file, then rename over."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    torch.save({'nano_sora': CKPT_VERSION, **state}, tmp)
-    os.replace(tmp, path)
-    return path
+    "Write `state` (tensors, numbers, strings) and a format version to `path` atomically (lesson 1's `write_atomic`)."
+    return write_atomic(path, lambda f: torch.save({'nano_sora': CKPT_VERSION, **state}, f))
 
 def check_compatible(saved: Config, wanted: Config, what='checkpoint'):
     "Refuse to load weights into a model of a different shape: name the first differing key."
@@ -119,6 +118,7 @@ class TrainState:
     "A run's progress, as a checkpoint keeps it."
     step: int = 0
     epoch: int = 0
+    batch: int = 0                # batches of the current epoch already trained: a resume continues mid-epoch
     seconds: float = 0.0          # training wall-clock so far, summed over resumes
 
 class Clock:
@@ -141,29 +141,81 @@ class Clock:
 
 # %% ../../nbs/07_fp16_training.ipynb #c106
 class Logger:
-    "Every `log_every` steps: the mean loss over all ranks, the NaN check, a `metrics.jsonl` line and the console."
+    "Every `log_every` steps: the mean loss over all ranks, a `metrics.jsonl` line and the console."
     def __init__(self, run_dir, t: TrainConfig, d: Dist, quiet: bool):
         self.path, self.t, self.d, self.quiet = Path(run_dir)/'metrics.jsonl', t, d, quiet
-        self.running, self.n, self.images, self.last_loss, self.last_good = None, 0, 0, float('nan'), None
+        self.running, self.n, self.images, self.last_loss = None, 0, 0, float('nan')
         self.t_log = time.perf_counter()
-    def step(self, loss, state: TrainState, clock: Clock, lr: float, bar):
-        self.running = loss if self.running is None else self.running + loss   # stays on the device: no sync
+    def step(self, loss, state: TrainState, clock: Clock, lr: float, bar) -> bool:
+        "Add a step's loss (it stays on the device: no sync); True when this step wrote a line."
+        self.running = loss if self.running is None else self.running + loss
         self.n += 1; self.images += self.t.batch_size
-        if state.step % self.t.log_every == 0: self.write(state, clock, lr, bar)
+        if state.step % self.t.log_every: return False
+        self.write(state, clock, lr, bar)
+        return True
     def write(self, state, clock, lr, bar):
         clock.lap()
         self.last_loss, state.seconds = self.d.all_mean([self.running / self.n, state.seconds])   # all ranks agree
-        need(math.isfinite(self.last_loss), f'loss became {self.last_loss} at step {state.step}; stopped. Last good '
-             f'checkpoint: {self.last_good or "none"}. Lower train.lr or try train.precision=bf16')
         now = time.perf_counter()
         rec = dict(step=state.step, epoch=state.epoch, loss=self.last_loss, lr=lr,
                    img_per_s=self.images / (now - self.t_log), minutes=state.seconds / 60)
-        if self.d.is_main:
-            with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
+        if self.d.is_main: append_line(self.path, json.dumps(rec))
         bar.set_postfix(loss=f'{self.last_loss:.4f}')
         if not self.quiet and not bar.disable:
             bar.write(f"step {rec['step']:7d}  loss {rec['loss']:.4f}  lr {rec['lr']:.2e}  {rec['img_per_s']:.0f} img/s")
         self.running, self.n, self.images, self.t_log = None, 0, 0, now
+    def window(self) -> dict:
+        "The losses since the last line, for a checkpoint: a resumed run logs exactly what an uninterrupted one would."
+        return dict(sum=float(self.running) if self.running is not None else 0.0, n=self.n, images=self.images)
+    def restore(self, w: dict, device):
+        self.running = torch.tensor(w['sum'], device=device) if w['n'] else None
+        self.n, self.images = w['n'], w['images']
+    def cut(self, step: int):
+        "Drop the lines after `step` (written after the checkpoint a resume starts from)."
+        if self.d.is_main and self.path.is_file():
+            keep = [l for l in self.path.read_text().splitlines() if l.strip() and json.loads(l)['step'] <= step]
+            write_atomic(self.path, lambda f: f.write(''.join(l + '\n' for l in keep).encode()))
+
+# %% ../../nbs/07_fp16_training.ipynb #c114
+def _started(pid) -> str | None:
+    "When process `pid` started (from /proc), to tell a live owner from a new process that reuses its PID."
+    try: return Path(f'/proc/{int(pid)}/stat').read_text().rsplit(')', 1)[1].split()[19]
+    except (OSError, ValueError, IndexError, TypeError): return None
+
+def _alive(owner: dict) -> bool:
+    "Whether the process a lock names still runs on this machine."
+    try: os.kill(int(owner['pid']), 0)
+    except (ProcessLookupError, KeyError, TypeError, ValueError): return False
+    except PermissionError: pass
+    return owner.get('started') in (None, _started(owner['pid']))
+
+class RunLock:
+    "`run_dir/.lock` names the process that owns the folder (PID, host, start time); a dead owner's lock is taken over."
+    def __init__(self, run_dir):
+        self.path = Path(run_dir)/'.lock'
+        self.me = dict(pid=os.getpid(), host=socket.gethostname(), started=_started(os.getpid()))
+    def owner(self) -> dict:
+        try: return json.loads(self.path.read_text())
+        except (OSError, ValueError): return {}
+    def stale(self, owner: dict) -> bool:
+        if not owner: return time.time() - self.path.stat().st_mtime > 10    # a lock its writer died in the middle of
+        return owner.get('host') == self.me['host'] and not _alive(owner)
+    def acquire(self) -> str:
+        "Take the lock, refusing a folder in use in one line; returns a note when a dead process's lock was taken over."
+        note = ''
+        for _ in range(2):
+            try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                owner = self.owner()
+                need(self.stale(owner), f"run folder {self.path.parent} is in use by process {owner.get('pid')} on "
+                     f"{owner.get('host')}; let it finish or pass another --run-dir (if it is gone, delete {self.path})")
+                self.path.unlink(missing_ok=True); note = f"took over the lock of process {owner.get('pid')}, which is gone"
+                continue
+            with os.fdopen(fd, 'w') as f: json.dump(self.me, f)
+            return note
+        raise NanoSoraError(f'another process took the lock of {self.path.parent} just now; pass another --run-dir')
+    def release(self):
+        if self.owner() == self.me: self.path.unlink(missing_ok=True)
 
 # %% ../../nbs/07_fp16_training.ipynb #c108
 def sample_grid(model, cfg: Config, path, device, n_per_class: int = 1, seed: int = 0) -> Path:
@@ -175,36 +227,126 @@ def sample_grid(model, cfg: Config, path, device, n_per_class: int = 1, seed: in
 
 @dataclass
 class Run:
-    "One run folder and the objects it trains: writes its checkpoints and sample grids (rank 0 only), prints its lines."
+    "One run folder and what it trains: checkpoints (only finite ones), sample grids and lines, written by rank 0."
     cfg: Config; dir: Path; d: Dist; quiet: bool
     model: nn.Module; ema: EMA; opt: torch.optim.Optimizer; scaler: torch.amp.GradScaler
-    state: TrainState
+    state: TrainState = field(default_factory=TrainState)
+    log: Logger = None; gen: torch.Generator = None; last_good: Path | None = None; saved_at: float = 0.0
+
+    def check_finite(self, what: str):
+        "Stop before writing `what` if the loss since the last line or any weight is not finite; name the last good file."
+        ts = [*self.model.parameters(), *self.ema.model.parameters()] + ([self.log.running] if self.log.n else [])
+        ok = torch.stack([torch.isfinite(t).all() for t in ts]).all()
+        need(self.d.all_mean([ok])[0] == 1, f'the loss or the weights became non-finite by step {self.state.step}; '
+             f'stopped without writing {what}. Last good checkpoint: {self.last_good or "none"}. '
+             'Lower train.lr or try train.precision=bf16')
 
     def save(self, name: str) -> Path:
-        "Write checkpoint `name` with everything needed to continue exactly; every rank waits for it."
-        path = self.dir/'checkpoints'/name
+        "Checkpoint `name` with everything needed to continue exactly; all ranks learn whether rank 0's write worked."
+        path, error = self.dir/'checkpoints'/name, None
+        self.check_finite(path)
         if self.d.is_main:
-            save_checkpoint(path, model=self.model.state_dict(), ema=self.ema.state_dict(), opt=self.opt.state_dict(),
-                            scaler=self.scaler.state_dict(), config=config_to_dict(self.cfg), **vars(self.state))
-        self.d.barrier()   # no rank runs ahead of a checkpoint that is not written yet
+            try: save_checkpoint(path, model=self.model.state_dict(), ema=self.ema.state_dict(), opt=self.opt.state_dict(),
+                                 scaler=self.scaler.state_dict(), gen=self.gen.get_state(), log=self.log.window(),
+                                 config=json.dumps(config_to_dict(self.cfg)), **vars(self.state))
+            except NanoSoraError as e: error = NanoSoraError(f'{e}; the previous checkpoint {self.last_good or "(none)"} is kept')
+        if self.d.all_mean([error is None])[0] < 1: raise error or NanoSoraError(f'rank 0 could not write {path}')
+        self.last_good, self.saved_at = path, self.state.seconds
         return path
 
-    def end_epoch(self, log: Logger):
-        "The spec's checkpoint every `ckpt_every_epochs` epochs, a sample grid every `sample_every_epochs`."
-        t, s = self.cfg.train, self.state
-        if t.ckpt_every_epochs and s.epoch % t.ckpt_every_epochs == 0: log.last_good = self.save(f'step_{s.step:07d}.pt')
-        if self.d.is_main and t.sample_every_epochs and s.epoch % t.sample_every_epochs == 0:
-            sample_grid(self.ema.model, self.cfg, self.dir/'samples'/f'step_{s.step:07d}.png', self.d.device)
+# %% ../../nbs/07_fp16_training.ipynb #c123
+class Interrupts:
+    "Ctrl-C and SIGTERM during training are noted and acted on between two steps, so that the saved state is whole."
+    def __init__(self, d: Dist): self.d, self.requested, self.forced, self.old = d, False, False, {}
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.old = {sig: signal.signal(sig, self.note) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+    def __exit__(self, *exc):
+        for sig, handler in self.old.items(): signal.signal(sig, handler)
+    def note(self, signum, frame):
+        if self.requested: self.forced = True; raise KeyboardInterrupt    # a second Ctrl-C stops at once
+        self.requested = True
+    def check(self, logged: bool):
+        "Stop (KeyboardInterrupt) if asked to; with several processes only at a logged step, all ranks together."
+        ask = self.requested if self.d.world_size == 1 else logged and self.d.all_mean([self.requested])[0] > 0
+        if ask: raise KeyboardInterrupt
 
-    def say(self, msg: str):
-        if not self.quiet: print(msg)
+# %% ../../nbs/07_fp16_training.ipynb #c116
+def after_log(run: Run):
+    "At a logged step: stop on a non-finite loss; refresh `last.pt` every `train.ckpt_every_minutes`."
+    need(math.isfinite(run.log.last_loss), f'loss became {run.log.last_loss} at step {run.state.step}; stopped. Last good '
+         f'checkpoint: {run.last_good or "none"}. Lower train.lr or try train.precision=bf16')
+    t = run.cfg.train
+    if t.ckpt_every_minutes and run.state.seconds - run.saved_at >= t.ckpt_every_minutes * 60: run.save('last.pt')
+
+def end_epoch(run: Run):
+    "The spec's checkpoint every `ckpt_every_epochs` epochs, a sample grid every `sample_every_epochs`."
+    t, s = run.cfg.train, run.state
+    if t.ckpt_every_epochs and s.epoch % t.ckpt_every_epochs == 0: run.save(f'step_{s.step:07d}.pt')
+    if run.d.is_main and t.sample_every_epochs and s.epoch % t.sample_every_epochs == 0:
+        sample_grid(run.ema.model, run.cfg, run.dir/'samples'/f'step_{s.step:07d}.png', run.d.device)
+
+def resume_command(run: Run) -> str:
+    "The command line that continues this run."
+    return f'nano_sora_train --run-dir {run.dir} --resume'
+
+def say(run: Run, msg: str):
+    if not run.quiet: print(msg, flush=True)
+
+def stopped(run: Run, stop: Interrupts):
+    "After Ctrl-C: save `last.pt` and print the command that resumes; after a second Ctrl-C, stop without saving."
+    if stop.forced: return say(run, f'stopped at once at step {run.state.step}; last good checkpoint: {run.last_good}')
+    say(run, f"interrupted at step {run.state.step}: saved {run.save('last.pt')}\nresume with: {resume_command(run)}")
+
+# %% ../../nbs/07_fp16_training.ipynb #c119
+class Claim:
+    "The run folder made ours for one run: writable, locked (rank 0), and holding no other run unless we resume it."
+    def __init__(self, run_dir: Path, resume: bool, d: Dist):
+        self.dir, self.d, self.lock, error = run_dir, d, None, None
+        self.made = [p for p in [run_dir, *run_dir.parents] if not p.exists()]   # folders this start creates
+        if d.is_main:
+            try: self.take(resume)
+            except NanoSoraError as e: error = e
+        if d.all_mean([error is None])[0] < 1: raise error or NanoSoraError(f'rank 0 could not claim {run_dir}')
+
+    def take(self, resume: bool):
+        check_writable(self.dir/'config.yaml', '--run-dir')
+        try: self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e: raise NanoSoraError(f'cannot make the run folder {self.dir}: {e.strerror}') from None
+        self.lock = RunLock(self.dir); note = self.lock.acquire()
+        if note: print(note, flush=True)
+        held = [p.name for p in (self.dir/'config.yaml', self.dir/'metrics.jsonl') if p.exists()]
+        held += [p.name for p in sorted((self.dir/'checkpoints').glob('*.pt'))]
+        if held and not resume:
+            self.lock.release()
+            raise NanoSoraError(f"{self.dir} holds another run ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}); "
+                                'continue it with --resume, or start this one in another folder with --run-dir')
+        for tmp in (self.dir/'checkpoints').glob('*.tmp'): tmp.unlink()     # torn writes of a killed run
+
+    def checkpoint(self):
+        "The newest checkpoint to resume from, or None if the run never wrote one (it then starts again at step 0)."
+        return read_checkpoint(self.dir) if any((self.dir/'checkpoints').glob('*.pt')) else None
+
+    def release(self, failed: bool = False):
+        "Unlock; after a start that failed, remove the folders this start made, if they hold nothing else."
+        if self.lock: self.lock.release()
+        for p in self.made if failed and self.d.is_main else []:
+            if p.is_dir() and not any(p.iterdir()): p.rmdir()
 
 # %% ../../nbs/07_fp16_training.ipynb #c109
 def restore(run: Run, ck: dict):
-    "Load a checkpoint's weights, optimizer, scaler and progress into `run`."
+    "Continue from a checkpoint: weights, EMA, optimizer, scaler, the step and place in the epoch, RNG, the log window."
     run.model.load_state_dict(ck['model']); run.ema.load_state_dict(ck['ema']); run.opt.load_state_dict(ck['opt'])
-    run.scaler.load_state_dict(ck['scaler']); run.state = TrainState(ck['step'], ck['epoch'], ck['seconds'])
-    run.say(f'resumed from step {ck["step"]} (epoch {ck["epoch"]}, {ck["seconds"] / 60:.1f} min trained)')
+    run.scaler.load_state_dict(ck['scaler'])
+    run.state = TrainState(ck['step'], ck['epoch'], ck.get('batch', 0), ck['seconds'])
+    try: run.gen.set_state(ck['gen'])
+    except (KeyError, RuntimeError): run.gen.manual_seed(run.cfg.train.seed * 1000 + ck['step'])   # another device type
+    run.log.restore(ck.get('log', dict(sum=0.0, n=0, images=0)), run.d.device); run.log.cut(ck['step'])
+    run.last_good, run.saved_at = ck['path'], ck['seconds']
+    s = run.state
+    say(run, f"resumed from {ck['path']} at step {s.step} (epoch {s.epoch + 1}, batch {s.batch}, {s.seconds / 60:.1f} min "
+        'trained): its model, EMA, optimizer, data order and random state continue')
 
 def prepare(model: nn.Module, cfg: Config, d: Dist) -> nn.Module:
     "The module the steps call: DDP-wrapped for several processes (lesson 17), compiled if asked; TF32 on CUDA."
@@ -213,24 +355,39 @@ def prepare(model: nn.Module, cfg: Config, d: Dist) -> nn.Module:
         torch.cuda.reset_peak_memory_stats(d.device)
     return torch.compile(d.wrap(model)) if cfg.train.compile else d.wrap(model)
 
-def start(cfg: Config, run_dir, d: Dist, resume: bool, quiet: bool, model=None) -> Run:
-    "Check a resumed run's checkpoint against `cfg`, write `config.yaml`, build the model and restore the checkpoint."
-    local_batch(cfg.train.batch_size, d.world_size)      # refuse a global batch the processes cannot share
-    ck = read_checkpoint(latest_checkpoint(run_dir)) if resume else None
-    if ck: check_compatible(ck['config'], cfg)
-    if d.is_main: save_config(cfg.validate(), Path(run_dir)/'config.yaml')
-    run = Run(cfg, Path(run_dir), d, quiet or not d.is_main, *build(cfg, d.device, model), TrainState())
-    if ck: restore(run, ck)
-    return run
+def record_changes(run_dir: Path, old: Config, new: Config, step: int, d: Dist):
+    "Show, and append to `changes.jsonl`, the settings a resume changes (the model may not change: `check_compatible`)."
+    a, b = config_to_dict(old), config_to_dict(new)
+    changed = {f'{p}.{k}': [a[p][k], v] for p in b if isinstance(b[p], dict) for k, v in b[p].items() if a[p].get(k) != v}
+    if changed and d.is_main:
+        print('this resume changes ' + ', '.join(f'{k}: {o} -> {n}' for k, (o, n) in changed.items()), flush=True)
+        append_line(run_dir/'changes.jsonl', json.dumps(dict(step=step, changes=changed)))
 
-def finish(run: Run, log: Logger) -> dict:
-    "The last checkpoint and the summary: steps, minutes, final loss, images/s, peak GPU memory."
-    log.last_good, s, dev = run.save('last.pt'), run.state, run.d.device
+# %% ../../nbs/07_fp16_training.ipynb #c122
+def start(cfg: Config, run_dir: Path, d: Dist, resume: bool, quiet: bool, model=None, data=None):
+    "Claim the folder, read the checkpoint to resume, load the data, write `config.yaml`, build and restore the run."
+    local_batch(cfg.train.batch_size, d.world_size)      # refuse a global batch the processes cannot share
+    claim = Claim(run_dir, resume, d)
+    try:
+        ck = claim.checkpoint() if resume else None
+        if ck: check_compatible(ck['config'], cfg); record_changes(run_dir, ck['config'], cfg, ck['step'], d)
+        x, y = check_data(*data, cfg) if data is not None else load_data(cfg)
+        if d.is_main: save_config(cfg, run_dir/'config.yaml')
+        run = Run(cfg, run_dir, d, quiet or not d.is_main, *build(cfg, d.device, model))
+        run.log, run.gen = Logger(run_dir, cfg.train, d, run.quiet), torch.Generator(d.device).manual_seed(cfg.train.seed * 1000)
+        if ck: restore(run, ck)
+        elif resume: run.log.cut(0); say(run, f'{run_dir} has no checkpoint yet: starting it again from step 0')
+    except BaseException: claim.release(failed=True); raise
+    return run, (x, y), claim
+
+def finish(run: Run) -> dict:
+    "The last checkpoint (only if everything is finite) and the summary: steps, minutes, final loss, images/s, memory."
+    path, s, dev = run.save('last.pt'), run.state, run.d.device
     peak = torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None
-    summary = dict(step=s.step, epoch=s.epoch, minutes=s.seconds / 60, loss=log.last_loss, checkpoint=str(log.last_good),
+    summary = dict(step=s.step, epoch=s.epoch, minutes=s.seconds / 60, loss=run.log.last_loss, checkpoint=str(path),
                    peak_gpu_gib=peak, img_per_s=s.step * run.cfg.train.batch_size / max(s.seconds, 1e-9))
-    run.say(f"done: step {s.step}, loss {log.last_loss:.4f}, {s.seconds / 60:.1f} min, {summary['img_per_s']:.0f} img/s"
-            + (f', peak GPU memory {peak:.2f} GiB' if peak is not None else '') + f'\ncheckpoint: {log.last_good}')
+    say(run, f"done: step {s.step}, loss {run.log.last_loss:.4f}, {s.seconds / 60:.1f} min, {summary['img_per_s']:.0f} img/s"
+        + (f', peak GPU memory {peak:.2f} GiB' if peak is not None else '') + f'\ncheckpoint: {path}')
     return summary
 
 # %% ../../nbs/07_fp16_training.ipynb #c110
@@ -238,35 +395,42 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
           model: nn.Module | None = None, loss=None) -> dict:
     "Train `cfg` in `run_dir` on `data` (images or latents, labels; None loads `cfg.data`); returns a summary dict."
     d = setup_distributed(pick_device(device))   # one process: rank 0 of 1; under torchrun: this rank's GPU (lesson 17)
-    run = start(cfg, run_dir, d, resume, quiet, model)
-    x, y = check_data(*data, cfg) if data is not None else load_data(cfg)
-    loader = make_loader(x, y, cfg.train.batch_size, d.device, cfg.data, seed=cfg.train.seed + run.state.epoch)
-    fwd, clock, log = prepare(run.model, cfg, d), Clock(cfg.train, len(loader), run.state), Logger(run_dir, cfg.train, d, run.quiet)
-    gen = torch.Generator(d.device).manual_seed(cfg.train.seed * 1000 + run.state.step)
-    loss = loss or (lambda x1, y1: method_loss(fwd, x1, y1, cfg, gen, d))      # `loss`: another objective (lesson 9)
-    s, t = run.state, cfg.train
-    run.say(f"{cfg.name}: {type(run.model).__name__} {count_params(run.model) / 1e6:.1f}M params, {len(x)} "
-            f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {clock.planned} steps "
-            f"planned, device {d.device}" + (f' x {d.world_size} processes' if d.world_size > 1 else ''))
-    try:
+    run, (x, y), claim = start(cfg.validate(), Path(run_dir), d, resume, quiet, model, data)
+    try: return loop(run, x, y, on_step, loss)
+    finally: claim.release()
+
+def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
+    "The training loop: epochs of steps, a line every `log_every`, checkpoints, and a clean stop on Ctrl-C."
+    cfg, d, s, t = run.cfg, run.d, run.state, run.cfg.train
+    loader = make_loader(x, y, t.batch_size, d.device, cfg.data, seed=t.seed)
+    fwd, clock = prepare(run.model, cfg, d), Clock(t, len(loader), s)
+    loss = loss or (lambda x1, y1: method_loss(fwd, x1, y1, cfg, run.gen, d))      # `loss`: another objective (lesson 9)
+    say(run, f"{cfg.name}: {type(run.model).__name__} {count_params(run.model) / 1e6:.1f}M params, {len(x)} "
+        f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {clock.planned} steps "
+        f"planned, device {d.device}" + (f' x {d.world_size} processes' if d.world_size > 1 else ''))
+    with Interrupts(d) as stop:
+      try:
         while s.epoch < t.epochs and not clock.out_of_budget():
             run.model.train(); clock.start()
-            bar = tqdm(loader, desc=f'epoch {s.epoch + 1}/{t.epochs}', disable=run.quiet, leave=False)
-            for n, (x1, y1) in enumerate(bar, 1):
+            bar = tqdm(loader.epoch(s.epoch, s.batch), total=len(loader), initial=s.batch,
+                       desc=f'epoch {s.epoch + 1}/{t.epochs}', disable=run.quiet, leave=False)
+            for x1, y1 in bar:
                 x1, y1 = x1.to(d.device, non_blocking=True), y1.to(d.device, non_blocking=True)
                 for g in run.opt.param_groups: g['lr'] = lr_at(cfg, s.step, clock.progress())
                 step_loss = train_step(fwd, run.opt, run.scaler, lambda: loss(x1, y1), t)
-                run.ema.update(run.model, s.step); s.step += 1
+                run.ema.update(run.model, s.step); s.step += 1; s.batch += 1
                 if on_step: on_step(s.step, step_loss, run.model)
-                log.step(step_loss, s, clock, run.opt.param_groups[0]['lr'], bar)
+                logged = run.log.step(step_loss, s, clock, run.opt.param_groups[0]['lr'], bar)
+                if logged: after_log(run)
+                stop.check(logged)                           # a Ctrl-C stops here, between two steps
                 if clock.out_of_budget(): break
             clock.stop(); s.seconds, = d.all_mean([s.seconds])
-            if n < len(loader): break                      # out of budget mid-epoch
-            s.epoch += 1; run.end_epoch(log)
-    except KeyboardInterrupt:   # Ctrl-C, or `timeout -s INT`: keep every step and second, on every rank
-        clock.stop(); run.say(f"interrupted: saved {run.save('last.pt')}")
+            if s.batch < len(loader): break                  # out of budget mid-epoch
+            s.epoch += 1; s.batch = 0; end_epoch(run)
+      except KeyboardInterrupt:   # Ctrl-C, `timeout -s INT` or SIGTERM: keep every step and second, on every rank
+        clock.stop(); stopped(run, stop)
         raise
-    return finish(run, log)
+    return finish(run)
 
 # %% ../../nbs/07_fp16_training.ipynb #c018
 def load_extensions():
@@ -275,28 +439,34 @@ def load_extensions():
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_train', description='Train a class-conditional DiT with rectified flow.')
-    p.add_argument('--preset', default=DEFAULT_PRESET, help=f"one of {', '.join(PRESETS)} (default {DEFAULT_PRESET})")
+    p.add_argument('--preset', help=f"one of {', '.join(PRESETS)} (default {DEFAULT_PRESET}); not with --resume")
     p.add_argument('--data', help="'cifar10' (download), an ImageFolder folder, or a .zip of one")
     p.add_argument('--epochs', type=int); p.add_argument('--max-steps', type=int); p.add_argument('--minutes', type=float)
     p.add_argument('--run-dir', help='run folder (default runs/<preset>)')
-    p.add_argument('--resume', action='store_true', help="continue from the run folder's latest checkpoint")
+    p.add_argument('--resume', action='store_true', help="continue the run in --run-dir from its newest checkpoint")
     p.add_argument('--device', help='cuda, cuda:1 or cpu (default: cuda if available)')
-    p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='config overrides, e.g. train.lr=1e-4 model.rope=true')
+    p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='config overrides, e.g. train.lr=1e-4')
     p.add_argument('--quiet', action='store_true')
     return p.parse_args(argv)
+
+def resume_config(run_dir: Path, preset, overrides) -> Config:
+    "The run's `config.yaml` with `overrides`; `--preset` and model changes are refused: they would change the model."
+    need(preset is None, f'--resume continues the run in {run_dir} with its own config.yaml; drop --preset {preset}')
+    need((run_dir/'config.yaml').is_file(), f'--resume: {run_dir} has no config.yaml; start the run without --resume')
+    model = [o for o in overrides if o.split('=', 1)[0].strip().startswith('model.')]
+    need(not model, f"--resume keeps the run's model; drop {' '.join(model)}, or start a new run with another --run-dir")
+    return apply_overrides(load_config(run_dir/'config.yaml'), overrides)
 
 @cli
 def main(argv=None):
     load_extensions(); a = parse_args(argv)
-    run_dir = Path(a.run_dir or f'runs/{a.preset}')
-    budget = [f'train.{k}={v}' for k, v in [('epochs', a.epochs), ('max_steps', a.max_steps), ('minutes', a.minutes)] if v is not None]
-    data = [f'data.source={a.data}'] if a.data else []
-    if a.resume:
-        need((run_dir/'config.yaml').is_file(), f'--resume: {run_dir} has no config.yaml; start the run without --resume')
-        cfg = apply_overrides(load_config(run_dir/'config.yaml'), data + budget + a.set)
-    else:
-        cfg = get_config(a.preset, data + budget + a.set + [f'name={run_dir.name}'])
-    try: train(cfg.validate(), run_dir, device=a.device, resume=a.resume, quiet=a.quiet)
+    run_dir = Path(a.run_dir or f'runs/{a.preset or DEFAULT_PRESET}')
+    budget = [f'train.{k}={v}' for k, v in [('epochs', a.epochs), ('max_steps', a.max_steps), ('minutes', a.minutes)]
+              if v is not None]
+    overrides = ([f'data.source={a.data}'] if a.data else []) + budget + a.set
+    cfg = (resume_config(run_dir, a.preset, overrides) if a.resume
+           else get_config(a.preset or DEFAULT_PRESET, overrides + [f'name={run_dir.name}']))
+    try: train(cfg, run_dir, device=a.device, resume=a.resume, quiet=a.quiet)
     finally: destroy_distributed()   # under torchrun (lesson 17)
 
 # %% ../../nbs/07_fp16_training.ipynb #c019
