@@ -2,11 +2,17 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 BIN     := $(VENV)/bin
-DATA    ?= cifar10
-PRESET  ?= rtx4060
+MIRROR  := $(wildcard ../shared/data/cifar10/cifar10-jpeg-train.zip)
+DATA    ?= $(or $(MIRROR),cifar10)
+PRESET  ?=
+RESUME  ?=
+RUN     ?=
 ARGS    ?=
+CKPT    ?= pretrained
+N       ?= 64
+OUT     ?= samples.png
 
-.PHONY: install train test lint battery notebooks export sync-check readme lab clean
+.PHONY: install train train-small train-debug sample sample-heun test lint battery notebooks export sync-check readme lab clean
 
 install: $(VENV)/.installed
 
@@ -16,8 +22,28 @@ $(VENV)/.installed: setup.py settings.ini
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
-train: install           ## train the default preset; DATA=cifar10|folder|zip, PRESET=..., ARGS=...
-	$(BIN)/nano_sora_train --preset $(PRESET) --data $(DATA) $(ARGS)
+# an interrupted `make train` ends with the make command that continues it
+RESUME_HINT = { code=$$?; [ $$code -eq 130 ] && echo "resume with: make $@ RESUME=1$(if $(PRESET), PRESET=$(PRESET))$(if $(RUN), RUN=$(RUN))"; exit $$code; }
+
+train: install           ## train (PRESET: rtx4060 with a GPU, cpu without; DATA=cifar10|folder|zip; RESUME=1 continues; ARGS=...)
+	$(BIN)/nano_sora_train $(if $(PRESET),--preset $(PRESET)) $(if $(RUN),--run-dir $(RUN)) \
+	  $(if $(RESUME),--resume,--data $(DATA)) $(ARGS) || $(RESUME_HINT)
+
+train-small: install     ## the spec's model at batch 16, for a small GPU (lr scaled to 1.5e-4)
+	$(BIN)/nano_sora_train --preset $(or $(PRESET),rtx4060) --run-dir $(or $(RUN),runs/small-batch) \
+	  $(if $(RESUME),--resume,--data $(DATA) --set train.batch_size=16 train.lr=1.5e-4) $(ARGS) || $(RESUME_HINT)
+
+train-debug: install     ## a whole run on a CPU in under two minutes: tiny preset, 1,000 images, a checkpoint, a sample grid
+	rm -rf runs/debug
+	$(BIN)/nano_sora_train --preset tiny --device cpu --data $(DATA) --run-dir runs/debug --epochs 2 \
+	  --set data.limit=1000 train.log_every=20 train.sample_every_epochs=0
+	$(BIN)/nano_sora_sample --ckpt runs/debug --device cpu --n 20 --out runs/debug/samples.png
+
+sample: install          ## CKPT=run folder, .pt or pretrained; N images; OUT=.png grid, .npy array or .gif
+	$(BIN)/nano_sora_sample --ckpt $(CKPT) --n $(N) --out $(OUT) $(ARGS)
+
+sample-heun: install     ## the same with 25 Heun steps (49 model evaluations)
+	$(BIN)/nano_sora_sample --ckpt $(CKPT) --n $(N) --out $(OUT) --sampler heun --steps 25 $(ARGS)
 
 test: lint notebooks battery   ## everything CI runs: lint, every notebook's checks, the reliability battery
 

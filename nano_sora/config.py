@@ -11,11 +11,11 @@ import torch
 import yaml
 
 # %% auto #0
-__all__ = ['SAMPLER_METHOD', 'MODEL_SIZES', 'PRESETS', 'DEFAULT_PRESET', 'NanoSoraError', 'need', 'cli', 'run_as_script',
-           'write_atomic', 'append_line', 'check_writable', 'pick_device', 'autocast', 'ModelConfig', 'FlowConfig',
-           'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler', 'Config', 'model_config', 'get_config',
-           'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config']
+__all__ = ['SAMPLER_METHOD', 'MODEL_SIZES', 'PRESETS', 'EVALUATIONS', 'DEFAULT_PRESET', 'NanoSoraError', 'need', 'cli',
+           'run_as_script', 'write_atomic', 'append_line', 'check_writable', 'pick_device', 'autocast', 'ModelConfig',
+           'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler', 'Config', 'model_config',
+           'default_preset', 'get_config', 'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args',
+           'config_to_dict', 'config_from_dict', 'save_config', 'load_config']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -169,6 +169,12 @@ class TrainConfig:
     ckpt_every_minutes: float = 10.0  # also refresh last.pt after this many training minutes; 0 = off
     sample_every_epochs: int = 1   # write a sample grid every this many epochs; 0 = never
     log_every: int = 50            # steps between console/metrics lines
+    val_every: int = 0             # steps between held-out losses `val_loss` (0 = off; a multiple of log_every)
+    val_n: int = 1000              # held-out images, each with its own fixed noise and t
+    fid_every: int = 0             # steps between FIDs of the EMA model while training (lesson 10; 0 = off)
+    fid_n: int = 2000              # samples per FID while training
+    fid_ref: str = ''              # FID reference statistics (.npz); '' = the training set's, computed once and cached
+    wandb: str = ''                # a Weights & Biases project to log to ('' = off; WANDB_MODE=offline works)
     seed: int = 0
 
 @dataclass
@@ -196,6 +202,7 @@ class DataConfig:
     hflip: bool = True          # random horizontal flips
     gpu_resident: bool = True   # keep the whole uint8 dataset on the GPU (lesson 2)
     limit: int = 0              # use only the first N images (0 = all); handy for quick runs
+    val_source: str = ''        # held-out images for val_loss: '' = the source's test split when there is one, or a path
 
 # %% ../nbs/01_config.ipynb #c008
 SAMPLER_METHOD = {'euler': 'rf', 'heun': 'rf', 'ddpm': 'ddpm', 'ddim': 'ddpm'}   # the training method each sampler fits
@@ -213,7 +220,8 @@ _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'prec
 _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'epochs'): 1, ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
              ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
              ('train', 'ckpt_every_epochs'): 0, ('train', 'ckpt_every_minutes'): 0, ('train', 'sample_every_epochs'): 0,
-             ('train', 'weight_decay'): 0, ('train', 'seed'): 0,
+             ('train', 'weight_decay'): 0, ('train', 'seed'): 0, ('train', 'val_every'): 0, ('train', 'val_n'): 1,
+             ('train', 'fid_every'): 0, ('train', 'fid_n'): 2,
              ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0}
 _POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift')]
 _UNIT = [('train', 'beta2'), ('train', 'ema_decay'), ('flow', 'label_dropout')]   # in [0, 1)
@@ -247,6 +255,10 @@ class Config:
             need(v in allowed, f"{part}.{key} must be one of {', '.join(allowed)}, got {v!r}")
         _check_numbers(self)
         need(self.data.limit >= 0, f'data.limit must be >= 0 (0 = all), got {self.data.limit}')
+        t = self.train
+        for key in ('val_every', 'fid_every'):
+            need(getattr(t, key) % t.log_every == 0, f'train.{key}={getattr(t, key)} must be a multiple of '
+                 f'train.log_every={t.log_every} (they run at logged steps)')
         check_sampler(self.sample.sampler, self.flow.method)
         need(self.flow.method == 'rf' or self.flow.contrastive == 0,
              'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
@@ -282,8 +294,23 @@ def _tiny():
                                     ckpt_every_epochs=1, sample_every_epochs=1, log_every=5),
                   sample=SampleConfig(steps=10), data=DataConfig(gpu_resident=False))
 
-PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny}   # name -> function returning a fresh Config
+def _cpu():     # what `make train` trains on a machine without a GPU: minutes per epoch on a laptop CPU
+    return Config(name='cpu', model=model_config('T', 4, dim=128, depth=4, heads=4),
+                  train=TrainConfig(batch_size=64, lr=1e-3, precision='fp32', ema_decay=0.999, epochs=5,
+                                    ckpt_every_epochs=1, sample_every_epochs=1, log_every=50),
+                  sample=SampleConfig(steps=25), data=DataConfig(gpu_resident=False))
+
+def _small():   # the course's pretrained model: the fast recipe on a DiT small enough to sample on a laptop CPU
+    return dataclasses.replace(_fast(), name='small', model=model_config('S', 2, dim=256, depth=6, heads=4, qk_norm=True),
+                               sample=SampleConfig(steps=25, sampler='euler', cfg_scale=3.0, cfg_interval=(0.3, 0.8)))
+
+PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny, 'cpu': _cpu, 'small': _small}   # name -> function: a fresh Config
+EVALUATIONS = {}   # name -> make(run) -> evaluate(run) -> {metric: value}, run every `train.<name>_every` steps
 DEFAULT_PRESET = 'rtx4060'
+
+def default_preset() -> str:
+    "The spec's preset on a machine with a CUDA GPU, the CPU-sized one without."
+    return DEFAULT_PRESET if torch.cuda.is_available() else 'cpu'
 
 def get_config(preset: str = DEFAULT_PRESET, overrides=()) -> Config:
     "A fresh, validated `Config` for a preset name, with `part.key=value` overrides applied."

@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 
 PY = sys.executable
+ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 TALLY = dict(trials=0, faults=0, inputs=0, runs_lost=0, code_executed=0)
 STEPS = 40                      # 160 images, batch 16: 10 steps per epoch, 4 epochs
@@ -296,6 +297,29 @@ def test_bad_values_get_one_line(script, checkpoint, tmp_path):
         one_line_error(code, err, words)
         assert not (tmp_path/'run').exists()                         # a refused start leaves no folder behind
         TALLY['inputs'] += 1
+
+
+def test_config_files(checkpoint, tmp_path):
+    "--config starts a run from another run's config.yaml (with --set on top); every file in configs/ is valid."
+    import yaml
+    from nano_sora.config import load_config
+    code, err = in_process('nano_sora.training.train', ['--config', checkpoint/'config.yaml', '--run-dir', tmp_path/'again',
+                                                        '--quiet'])
+    assert code == 0, err
+    a, b = (yaml.safe_load((d/'config.yaml').read_text()) for d in (checkpoint, tmp_path/'again'))
+    assert {**a, 'name': None} == {**b, 'name': None}                 # the same run, under another name
+    for f in sorted((ROOT/'configs').glob('*.yaml')): load_config(f)
+    TALLY['inputs'] += 1
+
+
+def test_make_train_debug_and_sample(tmp_path):
+    "The newcomer's first commands: a whole CPU run with a checkpoint and a grid, then `make sample` from it."
+    r = subprocess.run(['make', '-s', 'train-debug'], cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (ROOT/'runs/debug/checkpoints/last.pt').is_file() and (ROOT/'runs/debug/samples.png').is_file()
+    r = subprocess.run(['make', '-s', 'sample', 'CKPT=runs/debug', 'N=10', f'OUT={tmp_path}/s.png', 'ARGS=--device cpu'],
+                       cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=300)
+    assert r.returncode == 0 and (tmp_path/'s.png').is_file(), r.stderr[-2000:]
 
 
 def test_tallies():

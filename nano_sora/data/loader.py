@@ -13,8 +13,8 @@ from ..config import NanoSoraError, DataConfig, need, write_atomic
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'IMG_EXTS', 'DATA_SOURCES', 'FILE_FORMATS', 'load_image_folder', 'load_cifar10', 'load_images',
-           'cifar10_mirror', 'to_float', 'to_uint8', 'GPULoader', 'make_loader', 'image_grid', 'save_grid', 'save_gif',
-           'show_images']
+           'cifar10_mirror', 'load_heldout', 'to_float', 'to_uint8', 'GPULoader', 'make_loader', 'image_grid',
+           'save_grid', 'save_gif', 'show_images']
 
 # %% ../../nbs/02_data.ipynb #c003
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -103,6 +103,15 @@ def cifar10_mirror(split: str = 'train'):
     candidates = [Path(env)/f'cifar10-jpeg-{split}.zip'] if env else []
     candidates += [p/'shared/data/cifar10'/f'cifar10-jpeg-{split}.zip' for p in [here, *here.parents]]
     return next((c for c in candidates if c.is_file()), None)
+
+def load_heldout(data: DataConfig, limit: int = 0):
+    "Held-out images: `data.val_source`, else the source's test split (a `*-test.zip` beside a `*-train.zip`), or None."
+    if data.val_source.lower() == 'none': return None
+    if data.val_source: return load_images(data.val_source, data.root, train=False, limit=limit)
+    name = str(data.source)
+    if name.lower() in DATA_SOURCES: return DATA_SOURCES[name.lower()](data.root, False, limit)
+    twin = Path(name.replace('-train', '-test'))
+    return load_images(twin, limit=limit) if '-train' in name and twin.exists() else None
 
 # %% ../../nbs/02_data.ipynb #c011
 def to_float(x: torch.Tensor) -> torch.Tensor:

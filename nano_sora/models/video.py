@@ -10,11 +10,12 @@ from einops import rearrange
 from ..config import (Config, ModelConfig, FlowConfig, TrainConfig, DataConfig, NanoSoraError, PRESETS,
                               model_config)
 from .patchify import sincos_1d, sincos_2d
+from .adaln import modulate
 from .dit import DiT, MODELS
 
 # %% auto #0
 __all__ = ['patchify_3d', 'unpatchify_3d', 'TubeletEmbed', 'sincos_3d', 'SpacetimePosEmbed', 'VideoDiT', 'video_preset',
-           'video_big_preset']
+           'video_big_preset', 'frame_attention']
 
 # %% ../../nbs/14_video.ipynb #c004
 def patchify_3d(x: torch.Tensor, pt: int, p: int) -> torch.Tensor:
@@ -91,3 +92,16 @@ def video_big_preset():
                   data=DataConfig(source='moving_mnist', hflip=False))
 
 PRESETS.update(video=video_preset, video_big=video_big_preset)
+
+# %% ../../nbs/14_video.ipynb #c103
+@torch.no_grad()
+def frame_attention(model: VideoDiT, x_t, t, y) -> torch.Tensor:
+    "Attention of each tubelet time on each other, per block and head: `(depth, heads, T', T')`, rows summing to 1."
+    x, c, n = model.pos(model.patch(x_t)), model.t_embed(t) + model.y_embed(y), model.grid_t
+    maps = []
+    for blk in model.blocks:
+        shift, scale = blk.adaLN(c)[:, None].chunk(6, dim=-1)[:2]          # what the block's attention sees
+        att = blk.attn.attention_map(modulate(blk.norm1(x), shift, scale))    # (B, heads, N, N)
+        att = rearrange(att, 'b h (tq s) (tk r) -> b h tq s tk r', tq=n, tk=n).sum(-1).mean(3).mean(0)
+        maps.append(att); x = blk(x, c)
+    return torch.stack(maps)

@@ -8,7 +8,7 @@ import argparse, contextlib, hashlib, os, sys, urllib.request, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from ..config import (NanoSoraError, need, cli, run_as_script, pick_device, write_atomic, check_writable,
+from ..config import (NanoSoraError, EVALUATIONS, need, cli, run_as_script, pick_device, write_atomic, check_writable,
                               add_sampling_args, sampling_from_args)
 from ..data.loader import load_images, cifar10_mirror
 from ..models.dit import load_model
@@ -18,7 +18,7 @@ from .flow_matching import generate, balanced_labels, sampling_precision
 __all__ = ['FID_SIZE', 'INCEPTION_URL', 'frechet_distance', 'feature_stats', 'save_stats', 'load_stats', 'nv_resize',
            'inception_input', 'nano_sora_cache', 'inception_path', 'load_inception', 'download_inception', 'as_images',
            'inception_features', 'reference_stats', 'load_samples', 'load_reference', 'fid', 'checkpoint_samples',
-           'model_to_score', 'parse_args', 'main']
+           'model_to_score', 'parse_args', 'main', 'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -293,3 +293,21 @@ def main(argv=None):
 
 # %% ../../nbs/10_evaluation.ipynb #c042
 if run_as_script(__name__): main()
+
+# %% ../../nbs/10_evaluation.ipynb #c101
+def make_fid(run):
+    "FID of `train.fid_n` EMA samples with the run's sampling settings against `train.fid_ref`; measured by rank 0."
+    t, dev = run.cfg.train, run.d.device
+    need(not run.cfg.model.frames, 'train.fid_every needs an image model; set train.fid_every=0 for clips')
+    if not run.d.is_main: return lambda run: {}
+    net = load_inception(None, dev)
+    mu, sigma = load_stats(t.fid_ref) if t.fid_ref else reference_stats(run.cfg.data.source, model=net, device=dev,
+                                                                        root=run.cfg.data.root)
+    labels = balanced_labels(t.fid_n, list(range(run.cfg.model.num_classes)))
+    def evaluate(run) -> dict:
+        x = generate(run.ema.model, labels, run.cfg.sample, seed=0, batch_size=500,
+                     precision=sampling_precision(run.ema.model), flow=run.cfg.flow)
+        return dict(fid=frechet_distance(*feature_stats(inception_features(net, x, dev)), mu, sigma))
+    return evaluate
+
+EVALUATIONS['fid'] = make_fid      # train.fid_every

@@ -4,26 +4,26 @@
 
 # %% ../../nbs/07_fp16_training.ipynb #c002
 from __future__ import annotations
-import argparse, copy, json, math, os, signal, socket, threading, time
+import argparse, copy, dataclasses, json, math, os, secrets, signal, socket, threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from ..config import (Config, TrainConfig, NanoSoraError, need, cli, run_as_script, pick_device, autocast,
-                              write_atomic, append_line, check_writable, get_config, PRESETS, DEFAULT_PRESET, apply_overrides,
-                              save_config, load_config, config_to_dict)
-from ..data.loader import load_images, make_loader, save_grid, save_gif
+from ..config import (Config, TrainConfig, EVALUATIONS, NanoSoraError, need, cli, run_as_script, pick_device,
+                              autocast, write_atomic, append_line, check_writable, get_config, default_preset, PRESETS, DEFAULT_PRESET,
+                              apply_overrides, save_config, load_config, config_to_dict)
+from ..data.loader import load_images, load_heldout, make_loader, save_grid, save_gif, to_float
 from ..models.dit import make_model, count_params, read_checkpoint
 from .flow_matching import METHODS, draw_noise, sample
 from .distributed import Dist, setup_distributed, destroy_distributed, local_batch, shard
 
 # %% auto #0
 __all__ = ['CKPT_VERSION', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'check_compatible', 'method_loss', 'train_step',
-           'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'RunLock', 'sample_grid', 'Run',
-           'Interrupts', 'after_log', 'end_epoch', 'resume_command', 'say', 'stopped', 'Claim', 'restore', 'prepare',
-           'record_changes', 'start', 'finish', 'train', 'loop', 'load_extensions', 'parse_args', 'resume_config',
-           'main']
+           'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'RunLock', 'Tracker', 'sample_grid',
+           'Run', 'Interrupts', 'Validation', 'make_validation', 'measure', 'after_log', 'end_epoch', 'resume_command',
+           'say', 'stopped', 'Claim', 'restore', 'prepare', 'record_changes', 'start', 'finish', 'train', 'loop',
+           'load_extensions', 'parse_args', 'resume_config', 'start_config', 'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
@@ -144,8 +144,8 @@ class Logger:
     "Every `log_every` steps: the mean loss over all ranks, a `metrics.jsonl` line and the console."
     def __init__(self, run_dir, t: TrainConfig, d: Dist, quiet: bool):
         self.path, self.t, self.d, self.quiet = Path(run_dir)/'metrics.jsonl', t, d, quiet
-        self.running, self.n, self.images, self.last_loss = None, 0, 0, float('nan')
-        self.t_log = time.perf_counter()
+        self.running, self.n, self.images, self.last_loss, self.tracker = None, 0, 0, float('nan'), None
+        self.t_log, self.steps_per_epoch = time.perf_counter(), 0      # set by the loop, for a CPU's time estimate
     def step(self, loss, state: TrainState, clock: Clock, lr: float, bar) -> bool:
         "Add a step's loss (it stays on the device: no sync); True when this step wrote a line."
         self.running = loss if self.running is None else self.running + loss
@@ -160,9 +160,13 @@ class Logger:
         rec = dict(step=state.step, epoch=state.epoch, loss=self.last_loss, lr=lr,
                    img_per_s=self.images / (now - self.t_log), minutes=state.seconds / 60)
         if self.d.is_main: append_line(self.path, json.dumps(rec))
+        if self.tracker: self.tracker.log(rec, state.step)
         bar.set_postfix(loss=f'{self.last_loss:.4f}')
         if not self.quiet and not bar.disable:
             bar.write(f"step {rec['step']:7d}  loss {rec['loss']:.4f}  lr {rec['lr']:.2e}  {rec['img_per_s']:.0f} img/s")
+        if self.d.device.type == 'cpu' and self.steps_per_epoch and not self.quiet:   # once: what a CPU user waits for
+            bar.write(f'on this CPU an epoch takes about {self.steps_per_epoch * (now - self.t_log) / self.n / 60:.1f} '
+                      f'minutes ({self.steps_per_epoch} steps)'); self.steps_per_epoch = 0
         self.running, self.n, self.images, self.t_log = None, 0, 0, now
     def window(self) -> dict:
         "The losses since the last line, for a checkpoint: a resumed run logs exactly what an uninterrupted one would."
@@ -217,6 +221,26 @@ class RunLock:
     def release(self):
         if self.owner() == self.me: self.path.unlink(missing_ok=True)
 
+# %% ../../nbs/07_fp16_training.ipynb #c127
+class Tracker:
+    "Weights & Biases logging when `train.wandb` names a project (rank 0 only); otherwise it does nothing."
+    def __init__(self, cfg: Config, run_dir: Path, d: Dist):
+        self.wb = self.run = None
+        if not cfg.train.wandb or not d.is_main: return
+        try: import wandb
+        except ImportError: raise NanoSoraError('train.wandb needs the wandb package: pip install "nano_sora[wandb]"') from None
+        ids = run_dir/'wandb_id'                      # a resumed run goes on logging into the same W&B run
+        rid = ids.read_text().strip() if ids.is_file() else secrets.token_hex(4)
+        self.wb, self.run = wandb, wandb.init(project=cfg.train.wandb, name=cfg.name, id=rid, resume='allow',
+                                             dir=str(run_dir), config=config_to_dict(cfg))
+        ids.write_text(rid)
+    def log(self, rec: dict, step: int):
+        if self.run: self.run.log({k: v for k, v in rec.items() if k != 'step'}, step=step)
+    def image(self, path, step: int):
+        if self.run: self.run.log({'samples': self.wb.Image(str(path))}, step=step)
+    def close(self):
+        if self.run: self.run.finish(); self.run = None
+
 # %% ../../nbs/07_fp16_training.ipynb #c108
 def sample_grid(model, cfg: Config, path, device, n_per_class: int = 1, seed: int = 0) -> Path:
     "One sample per class with the run's sampling settings (lesson 6), saved as a grid (a GIF of clips for video)."
@@ -232,6 +256,7 @@ class Run:
     model: nn.Module; ema: EMA; opt: torch.optim.Optimizer; scaler: torch.amp.GradScaler
     state: TrainState = field(default_factory=TrainState)
     log: Logger = None; gen: torch.Generator = None; last_good: Path | None = None; saved_at: float = 0.0
+    tracker: Tracker = None; evals: dict = field(default_factory=dict)   # W&B; the measurements due at logged steps
 
     def check_finite(self, what: str):
         "Stop before writing `what` if the loss since the last line or any weight is not finite; name the last good file."
@@ -272,12 +297,58 @@ class Interrupts:
         ask = self.requested if self.d.world_size == 1 else logged and self.d.all_mean([self.requested])[0] > 0
         if ask: raise KeyboardInterrupt
 
+# %% ../../nbs/07_fp16_training.ipynb #c130
+class Validation:
+    "The held-out loss on fixed images, noise and uniform t (seed 0): comparable across steps and runs; also per t bin."
+    def __init__(self, x, y, cfg: Config, device, null_class: int):
+        self.cfg, self.device = cfg, torch.device(device)
+        self.probe = dataclasses.replace(cfg.flow, t_sampling='uniform', t_shift=1.0, label_dropout=0.0, contrastive=0.0)
+        x1 = to_float(x)
+        x0, t, y = draw_noise(x1, y, self.probe, null_class, torch.Generator().manual_seed(0))   # the same on any device
+        self.x1, self.x0, self.t, self.y = (v.to(self.device) for v in (x1, x0, t, y))
+
+    @torch.no_grad()
+    def __call__(self, run) -> dict:
+        model, b, was = run.model, self.cfg.train.batch_size, run.model.training
+        model.eval()
+        with autocast(self.cfg.train.precision, self.device):
+            mse = torch.cat([METHODS[self.cfg.flow.method](model, self.x1[i:i + b], self.x0[i:i + b], self.t[i:i + b],
+                                                           self.y[i:i + b], self.probe)[1] for i in range(0, len(self.t), b)])
+        model.train(was)
+        k = (self.t * 10).long().clamp(max=9)
+        per_t = torch.zeros(10, device=self.device).index_add_(0, k, mse) / torch.bincount(k, minlength=10).clamp(min=1)
+        return dict(val_loss=mse.mean().item(), val_loss_t=[round(v, 6) for v in per_t.tolist()])
+
+def make_validation(run):
+    "The held-out loss of a run, or None (with a note) when its data has no test split and no --val-data was given."
+    t, held = run.cfg.train, load_heldout(run.cfg.data, run.cfg.train.val_n)
+    if held is None: return say(run, f'no held-out data for {run.cfg.data.source}: pass --val-data to log val_loss')
+    x, y = check_data(held[0][:t.val_n], held[1][:t.val_n], run.cfg)
+    return Validation(x, y, run.cfg, run.d.device, run.model.null_class)
+
+EVALUATIONS['val'] = make_validation      # train.val_every
+
+# %% ../../nbs/07_fp16_training.ipynb #c132
+def measure(run, name: str, evaluate, clock: Clock):
+    "One measurement as a line of its own (`metrics.jsonl`, console, W&B); its time does not count as training time."
+    t0 = time.perf_counter()
+    rec = dict(step=run.state.step, **evaluate(run))
+    rec[f'{name}_seconds'] = dt = time.perf_counter() - t0
+    if run.d.is_main: append_line(run.log.path, json.dumps(rec))
+    if run.tracker: run.tracker.log(rec, run.state.step)
+    shown = '  '.join(f'{k} {v:.4f}' for k, v in rec.items() if isinstance(v, float) and k != f'{name}_seconds')
+    if not run.quiet: tqdm.write(f"step {rec['step']:7d}  {shown}  ({dt:.1f} s)")
+    if clock.t0 is not None: clock.t0 += dt
+    run.log.t_log += dt
+
 # %% ../../nbs/07_fp16_training.ipynb #c116
-def after_log(run: Run):
-    "At a logged step: stop on a non-finite loss; refresh `last.pt` every `train.ckpt_every_minutes`."
+def after_log(run: Run, clock: Clock):
+    "At a logged step: stop on a non-finite loss; the measurements due; `last.pt` every `train.ckpt_every_minutes`."
     need(math.isfinite(run.log.last_loss), f'loss became {run.log.last_loss} at step {run.state.step}; stopped. Last good '
          f'checkpoint: {run.last_good or "none"}. Lower train.lr or try train.precision=bf16')
     t = run.cfg.train
+    for name, evaluate in run.evals.items():
+        if run.state.step % getattr(t, f'{name}_every') == 0: measure(run, name, evaluate, clock)
     if t.ckpt_every_minutes and run.state.seconds - run.saved_at >= t.ckpt_every_minutes * 60: run.save('last.pt')
 
 def end_epoch(run: Run):
@@ -285,7 +356,8 @@ def end_epoch(run: Run):
     t, s = run.cfg.train, run.state
     if t.ckpt_every_epochs and s.epoch % t.ckpt_every_epochs == 0: run.save(f'step_{s.step:07d}.pt')
     if run.d.is_main and t.sample_every_epochs and s.epoch % t.sample_every_epochs == 0:
-        sample_grid(run.ema.model, run.cfg, run.dir/'samples'/f'step_{s.step:07d}.png', run.d.device)
+        grid = sample_grid(run.ema.model, run.cfg, run.dir/'samples'/f'step_{s.step:07d}.png', run.d.device)
+        if run.tracker: run.tracker.image(grid, s.step)
 
 def resume_command(run: Run) -> str:
     "The command line that continues this run."
@@ -377,6 +449,8 @@ def start(cfg: Config, run_dir: Path, d: Dist, resume: bool, quiet: bool, model=
         run.log, run.gen = Logger(run_dir, cfg.train, d, run.quiet), torch.Generator(d.device).manual_seed(cfg.train.seed * 1000)
         if ck: restore(run, ck)
         elif resume: run.log.cut(0); say(run, f'{run_dir} has no checkpoint yet: starting it again from step 0')
+        run.tracker = run.log.tracker = Tracker(cfg, run_dir, d)
+        run.evals = {n: e for n, make in EVALUATIONS.items() if getattr(cfg.train, f'{n}_every') and (e := make(run))}
     except BaseException: claim.release(failed=True); raise
     return run, (x, y), claim
 
@@ -397,13 +471,13 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
     d = setup_distributed(pick_device(device))   # one process: rank 0 of 1; under torchrun: this rank's GPU (lesson 17)
     run, (x, y), claim = start(cfg.validate(), Path(run_dir), d, resume, quiet, model, data)
     try: return loop(run, x, y, on_step, loss)
-    finally: claim.release()
+    finally: run.tracker.close(); claim.release()
 
 def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
     "The training loop: epochs of steps, a line every `log_every`, checkpoints, and a clean stop on Ctrl-C."
     cfg, d, s, t = run.cfg, run.d, run.state, run.cfg.train
     loader = make_loader(x, y, t.batch_size, d.device, cfg.data, seed=t.seed)
-    fwd, clock = prepare(run.model, cfg, d), Clock(t, len(loader), s)
+    fwd, clock, run.log.steps_per_epoch = prepare(run.model, cfg, d), Clock(t, len(loader), s), len(loader)
     loss = loss or (lambda x1, y1: method_loss(fwd, x1, y1, cfg, run.gen, d))      # `loss`: another objective (lesson 9)
     say(run, f"{cfg.name}: {type(run.model).__name__} {count_params(run.model) / 1e6:.1f}M params, {len(x)} "
         f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {clock.planned} steps "
@@ -421,7 +495,7 @@ def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
                 run.ema.update(run.model, s.step); s.step += 1; s.batch += 1
                 if on_step: on_step(s.step, step_loss, run.model)
                 logged = run.log.step(step_loss, s, clock, run.opt.param_groups[0]['lr'], bar)
-                if logged: after_log(run)
+                if logged: after_log(run, clock)
                 stop.check(logged)                           # a Ctrl-C stops here, between two steps
                 if clock.out_of_budget(): break
             clock.stop(); s.seconds, = d.all_mean([s.seconds])
@@ -434,13 +508,17 @@ def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
 
 # %% ../../nbs/07_fp16_training.ipynb #c018
 def load_extensions():
-    "Import the later lessons' modules, which add presets, data sources, models and samplers to the registries."
-    import nano_sora.data.moving_mnist, nano_sora.data.imagenet64, nano_sora.models.video, nano_sora.training.ddpm  # noqa: F401
+    "Import the later lessons' modules, which add presets, data sources, models, samplers and FID to the registries."
+    import nano_sora.data.moving_mnist, nano_sora.data.imagenet64, nano_sora.models.video  # noqa: F401
+    import nano_sora.training.ddpm, nano_sora.training.evaluation  # noqa: F401
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_train', description='Train a class-conditional DiT with rectified flow.')
-    p.add_argument('--preset', help=f"one of {', '.join(PRESETS)} (default {DEFAULT_PRESET}); not with --resume")
+    p.add_argument('--preset', help=f"one of {', '.join(PRESETS)} (default {DEFAULT_PRESET}, or cpu without a GPU)")
+    p.add_argument('--config', metavar='YAML', help='start from this config file (a run\'s config.yaml, or configs/*.yaml)')
     p.add_argument('--data', help="'cifar10' (download), an ImageFolder folder, or a .zip of one")
+    p.add_argument('--val-data', help="held-out images for val_loss (default: the test split of --data, if any)")
+    p.add_argument('--wandb', metavar='PROJECT', help='also log to this Weights & Biases project')
     p.add_argument('--epochs', type=int); p.add_argument('--max-steps', type=int); p.add_argument('--minutes', type=float)
     p.add_argument('--run-dir', help='run folder (default runs/<preset>)')
     p.add_argument('--resume', action='store_true', help="continue the run in --run-dir from its newest checkpoint")
@@ -449,23 +527,34 @@ def parse_args(argv=None):
     p.add_argument('--quiet', action='store_true')
     return p.parse_args(argv)
 
-def resume_config(run_dir: Path, preset, overrides) -> Config:
-    "The run's `config.yaml` with `overrides`; `--preset` and model changes are refused: they would change the model."
-    need(preset is None, f'--resume continues the run in {run_dir} with its own config.yaml; drop --preset {preset}')
+# %% ../../nbs/07_fp16_training.ipynb #c139
+def resume_config(run_dir: Path, a, overrides) -> Config:
+    "The run's `config.yaml` with `overrides`; `--preset`, `--config` and model changes are refused: they change the model."
+    for flag, v in [('--preset', a.preset), ('--config', a.config)]:
+        need(v is None, f'--resume continues the run in {run_dir} with its own config.yaml; drop {flag} {v}')
     need((run_dir/'config.yaml').is_file(), f'--resume: {run_dir} has no config.yaml; start the run without --resume')
     model = [o for o in overrides if o.split('=', 1)[0].strip().startswith('model.')]
     need(not model, f"--resume keeps the run's model; drop {' '.join(model)}, or start a new run with another --run-dir")
     return apply_overrides(load_config(run_dir/'config.yaml'), overrides)
 
+def start_config(a, run_dir: Path, overrides) -> Config:
+    "A new run's config: `--config FILE` or `--preset` (not both), then the overrides."
+    need(not (a.config and a.preset), '--config and --preset both set the whole config; give one of them')
+    if a.config: return apply_overrides(load_config(a.config), overrides + [f'name={run_dir.name}']).validate()
+    if not a.preset and default_preset() != DEFAULT_PRESET:
+        print(f"no CUDA GPU here: training the CPU-sized preset '{default_preset()}' (--preset {DEFAULT_PRESET} forces "
+              "the spec's preset)", flush=True)
+    return get_config(a.preset or default_preset(), overrides + [f'name={run_dir.name}'])
+
 @cli
 def main(argv=None):
     load_extensions(); a = parse_args(argv)
-    run_dir = Path(a.run_dir or f'runs/{a.preset or DEFAULT_PRESET}')
+    run_dir = Path(a.run_dir or f'runs/{a.preset or (Path(a.config).stem if a.config else default_preset())}')
     budget = [f'train.{k}={v}' for k, v in [('epochs', a.epochs), ('max_steps', a.max_steps), ('minutes', a.minutes)]
               if v is not None]
-    overrides = ([f'data.source={a.data}'] if a.data else []) + budget + a.set
-    cfg = (resume_config(run_dir, a.preset, overrides) if a.resume
-           else get_config(a.preset or DEFAULT_PRESET, overrides + [f'name={run_dir.name}']))
+    flags = [('data.source', a.data), ('data.val_source', a.val_data), ('train.wandb', a.wandb)]
+    overrides = [f'{k}={v}' for k, v in flags if v is not None] + budget + a.set
+    cfg = (resume_config(run_dir, a, overrides) if a.resume else start_config(a, run_dir, overrides))
     try: train(cfg, run_dir, device=a.device, resume=a.resume, quiet=a.quiet)
     finally: destroy_distributed()   # under torchrun (lesson 17)
 
