@@ -44,11 +44,12 @@ def run_as_script(name: str) -> bool:
 
 # %% ../nbs/01_config.ipynb #c104
 _WHY = {errno.ENOSPC: 'no space left on the device', errno.EDQUOT: 'the disk quota is used up',
-        errno.EROFS: 'the file system is read-only', errno.EACCES: 'permission denied', errno.EPERM: 'permission denied',
-        errno.ENOTDIR: 'a part of the path is a file, not a folder', errno.EISDIR: 'it is a folder'}
+        errno.EROFS: 'the file system is read-only', errno.EACCES: 'permission denied',
+        errno.EPERM: 'permission denied', errno.ENOTDIR: 'a part of the path is a file, not a folder',
+        errno.EISDIR: 'it is a folder'}
 
 def write_atomic(path, write) -> Path:
-    "Write `path` through `write(file)` on a temporary file, then rename it over: the old file or the new one, never a torn one."
+    "Write `path` via `write(file)` to a temp file, then rename it over: the old file or the new one, never a torn one."
     path = Path(path); tmp = path.with_name(path.name + '.tmp')
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +59,8 @@ def write_atomic(path, write) -> Path:
         full = isinstance(e, RuntimeError) and shutil.disk_usage(path.parent).free < 2**20
         tmp.unlink(missing_ok=True)
         if isinstance(e, RuntimeError) and not full: raise
-        raise NanoSoraError(f'could not write {path}: {_WHY[errno.ENOSPC] if full else _WHY.get(e.errno, e.strerror)}') from None
+        raise NanoSoraError(f'could not write {path}: '
+                            f'{_WHY[errno.ENOSPC] if full else _WHY.get(e.errno, e.strerror)}') from None
     except BaseException:
         tmp.unlink(missing_ok=True); raise
     return path
@@ -67,10 +69,11 @@ def append_line(path, line: str):
     "Append one line of text to `path` (a log); a failed write says why in one line."
     try:
         with open(path, 'a') as f: f.write(line + '\n')
-    except OSError as e: raise NanoSoraError(f'could not write {path}: {_WHY.get(e.errno, e.strerror or str(e))}') from None
+    except OSError as e:
+        raise NanoSoraError(f'could not write {path}: {_WHY.get(e.errno, e.strerror or str(e))}') from None
 
 def check_writable(path, what: str = 'output') -> Path:
-    "Refuse an output file that cannot be written, before any work: its folder (or the nearest one that exists) must be writable."
+    "Refuse an unwritable output file before any work: its folder (or the nearest one that exists) must be writable."
     p = Path(path).expanduser().absolute()
     need(not p.is_dir(), f'{what} {path} is a folder; give a file name')
     folder = next(q for q in p.parents if q.exists())
@@ -85,7 +88,8 @@ def pick_device(name=None) -> torch.device:
     if not name: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     try: dev = torch.device(name)
     except RuntimeError: raise NanoSoraError(f"unknown device {name!r}; use cpu or cuda")
-    need(dev.type != 'cuda' or torch.cuda.is_available(), f'--device {name} asked for, but no CUDA GPU is visible; use --device cpu')
+    need(dev.type != 'cuda' or torch.cuda.is_available(),
+         f'--device {name} asked for, but no CUDA GPU is visible; use --device cpu')
     return dev
 
 def autocast(precision: str, device) -> contextlib.AbstractContextManager:
@@ -197,12 +201,12 @@ class SampleConfig:
 
 @dataclass
 class DataConfig:
-    source: str = 'cifar10'     # 'cifar10' (torchvision download), an ImageFolder folder or a .zip of one; later lessons add more
+    source: str = 'cifar10'     # 'cifar10' (torchvision download), an ImageFolder or its .zip; later lessons add more
     root: str = 'data'          # where torchvision downloads CIFAR-10
     hflip: bool = True          # random horizontal flips
     gpu_resident: bool = True   # keep the whole uint8 dataset on the GPU (lesson 2)
     limit: int = 0              # use only the first N images (0 = all); handy for quick runs
-    val_source: str = ''        # held-out images for val_loss: '' = the source's test split when there is one, or a path
+    val_source: str = ''        # held-out images for val_loss: '' = the source's test split if it has one, or a path
 
 # %% ../nbs/01_config.ipynb #c008
 SAMPLER_METHOD = {'euler': 'rf', 'heun': 'rf', 'ddpm': 'ddpm', 'ddim': 'ddpm'}   # the training method each sampler fits
@@ -301,10 +305,12 @@ def _cpu():     # what `make train` trains on a machine without a GPU: minutes p
                   sample=SampleConfig(steps=25), data=DataConfig(gpu_resident=False))
 
 def _small():   # the course's pretrained model: the fast recipe on a DiT small enough to sample on a laptop CPU
-    return dataclasses.replace(_fast(), name='small', model=model_config('S', 2, dim=256, depth=6, heads=4, qk_norm=True),
+    return dataclasses.replace(_fast(), name='small',
+                               model=model_config('S', 2, dim=256, depth=6, heads=4, qk_norm=True),
                                sample=SampleConfig(steps=25, sampler='euler', cfg_scale=3.0, cfg_interval=(0.3, 0.8)))
 
-PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny, 'cpu': _cpu, 'small': _small}   # name -> function: a fresh Config
+# name -> function: a fresh Config
+PRESETS = {'rtx4060': _rtx4060, 'fast': _fast, 'tiny': _tiny, 'cpu': _cpu, 'small': _small}
 EVALUATIONS = {}   # name -> make(run) -> evaluate(run) -> {metric: value}, run every `train.<name>_every` steps
 DEFAULT_PRESET = 'rtx4060'
 
@@ -361,7 +367,8 @@ def with_changes(part, **changes):
 def add_sampling_args(p):
     "The sampling flags `nano_sora_sample` and `nano_sora_fid` share; unset flags keep the run's settings."
     p.add_argument('--steps', type=int, help="solver steps (default: the run's, 50)")
-    p.add_argument('--sampler', choices=list(SAMPLER_METHOD), help="euler or heun (rectified flow), ddpm or ddim (DDPM)")
+    p.add_argument('--sampler', choices=list(SAMPLER_METHOD),
+                   help="euler or heun (rectified flow), ddpm or ddim (DDPM)")
     p.add_argument('--cfg', type=float, help="classifier-free guidance scale (default: the run's; 1 = off)")
     p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
     p.add_argument('--seed', type=int, default=0)
@@ -369,9 +376,11 @@ def add_sampling_args(p):
 def sampling_from_args(sc: SampleConfig, a) -> SampleConfig:
     "`sc` with the sampling flags that were given; a bad value is refused in one line that names its flag."
     need(a.steps is None or a.steps > 0, f'--steps must be positive, got {a.steps}')
-    need(a.cfg is None or math.isfinite(a.cfg) and a.cfg >= 0, f'--cfg must be a finite number >= 0 (1 = off), got {a.cfg}')
+    need(a.cfg is None or math.isfinite(a.cfg) and a.cfg >= 0,
+         f'--cfg must be a finite number >= 0 (1 = off), got {a.cfg}')
     lo, hi = a.cfg_interval or (0.0, 1.0)
-    need(0 <= lo <= hi <= 1, f'--cfg-interval LO HI needs 0 <= LO <= HI <= 1 (guidance applies for t in [LO, HI]), got {lo} {hi}')
+    need(0 <= lo <= hi <= 1,
+         f'--cfg-interval LO HI needs 0 <= LO <= HI <= 1 (guidance applies for t in [LO, HI]), got {lo} {hi}')
     need(a.seed >= 0, f'--seed must be >= 0, got {a.seed}')
     return with_changes(sc, steps=a.steps, sampler=a.sampler, cfg_scale=a.cfg,
                         cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None)

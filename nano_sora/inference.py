@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from einops import rearrange
-from .config import NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args, sampling_from_args
+from .config import (NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args,
+                              sampling_from_args)
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
 from .models.dit import load_model
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
@@ -32,7 +33,7 @@ def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
 
 # %% ../nbs/08_euler_sampling.ipynb #c016
 def save_samples(x: torch.Tensor, path, ncols: int = 8) -> Path:
-    "uint8 images -> .png grid or .npy `(n, H, W, C)` array; clips -> .gif or .npy `(n, T, H, W, C)`, by the file's suffix."
+    "uint8 images -> .png grid or .npy `(n, H, W, C)`; clips -> .gif or .npy `(n, T, H, W, C)`, by the file's suffix."
     path = Path(path)
     if path.suffix == '.npy': write_atomic(path, lambda f: np.save(f, x.movedim(1, -1).numpy()))
     elif path.suffix == '.png' and x.dim() == 4: save_grid(x, path, ncols)
@@ -40,33 +41,40 @@ def save_samples(x: torch.Tensor, path, ncols: int = 8) -> Path:
     else: raise NanoSoraError(f'--out {path}: use a .png (grid), .npy (uint8 array) or .gif (trajectory)')
     return path
 
-def save_trajectory_gif(traj: torch.Tensor, path, ncols: int = 8, every: int = 1, duration_ms: int = 80, hold: int = 10) -> Path:
-    "A trajectory `(steps+1, n, C, H, W)` in [-1, 1] -> animated GIF of grids, noise to image (last frame held `hold` more)."
+def save_trajectory_gif(traj: torch.Tensor, path, ncols: int = 8, every: int = 1, duration_ms: int = 80,
+                        hold: int = 10) -> Path:
+    "A trajectory `(steps+1, n, C, H, W)` in [-1, 1] -> GIF of grids, noise to image (last frame held `hold` more)."
     idx = list(range(0, len(traj), every)) + ([len(traj) - 1] if (len(traj) - 1) % every else [])
     return save_gif(rearrange(traj[idx], 's n c h w -> n c s h w'), path, ncols, duration_ms, hold)
 
 # %% ../nbs/08_euler_sampling.ipynb #c018
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog='nano_sora_sample', description='Sample images (or clips) from a nano_sora checkpoint.')
+    p = argparse.ArgumentParser(prog='nano_sora_sample',
+                                description='Sample images (or clips) from a nano_sora checkpoint.')
     p.add_argument('--ckpt', required=True, help='a checkpoint .pt, or a run folder (its newest checkpoint)')
     p.add_argument('--n', type=int, default=64, help='number of images (default 64)')
     p.add_argument('--classes', help="comma-separated labels or names, e.g. 0,1 or cat,dog (default: all, balanced)")
     add_sampling_args(p)
-    p.add_argument('--out', default='samples.png', help='.png grid, .npy uint8 array (n, H, W, 3), or .gif trajectory; for a video model .gif clips or .npy (n, T, H, W, 1)')
+    p.add_argument('--out', default='samples.png',
+                   help='.png grid, .npy uint8 array (n, H, W, 3), or .gif trajectory; '
+                        'for a video model .gif clips or .npy (n, T, H, W, 1)')
     p.add_argument('--batch-size', type=int, default=1000)
     p.add_argument('--device'); p.add_argument('--no-ema', action='store_true', help='use the raw weights, not the EMA')
-    p.add_argument('--compile', action='store_true', help='torch.compile the model first (worth it for thousands of samples on a GPU)')
+    p.add_argument('--compile', action='store_true',
+                   help='torch.compile the model first (worth it for thousands of samples on a GPU)')
     return p.parse_args(argv)
 
 @cli
 def main(argv=None):
     load_extensions(); a = parse_args(argv)
-    need(a.n > 0, f'--n must be positive, got {a.n}'); need(a.batch_size > 0, f'--batch-size must be positive, got {a.batch_size}')
+    need(a.n > 0, f'--n must be positive, got {a.n}')
+    need(a.batch_size > 0, f'--batch-size must be positive, got {a.batch_size}')
     check_writable(a.out, '--out')                                # before any work, not after it
     model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema, compile=a.compile)
     sc = sampling_from_args(cfg.sample, a)
     need(Path(a.out).suffix in ('.npy', '.gif') + (() if cfg.model.frames else ('.png',)),
-         f"--out {a.out}: use a .png (grid), .npy (uint8 array) or .gif (trajectory){'; clips: .gif or .npy' if cfg.model.frames else ''}")
+         f"--out {a.out}: use a .png (grid), .npy (uint8 array) or .gif (trajectory)"
+         f"{'; clips: .gif or .npy' if cfg.model.frames else ''}")
     labels = balanced_labels(a.n, parse_classes(a.classes, cfg.model.num_classes))
     device, precision = next(model.parameters()).device, sampling_precision(model)
     ncols = min(a.n, 8 if a.classes else cfg.model.num_classes)

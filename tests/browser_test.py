@@ -22,7 +22,8 @@ def fail(msg):
 def gpu_free_copy(src: Path, dst: Path) -> Path:
     "The notebook without its `#| gpu` cells and outputs (what nbdev_test runs on a CPU machine)."
     nb = json.loads(src.read_text())
-    nb['cells'] = [c for c in nb['cells'] if not (c['cell_type'] == 'code' and ''.join(c['source']).lstrip().startswith('#| gpu'))]
+    nb['cells'] = [c for c in nb['cells']
+                   if not (c['cell_type'] == 'code' and ''.join(c['source']).lstrip().startswith('#| gpu'))]
     for c in nb['cells']:
         if c['cell_type'] == 'code': c['outputs'], c['execution_count'] = [], None
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,8 @@ def check_panel(page, out: Path) -> list:
     try: img.wait_for(state='visible', timeout=30_000)
     except PlaywrightError: fail('the sampler panel (a widget with a Generate button) did not render an image')
     img.scroll_into_view_if_needed()
-    size = img.evaluate('e => [e.naturalWidth, e.naturalHeight, e.getBoundingClientRect().width, e.getBoundingClientRect().height]')
+    size = img.evaluate('e => [e.naturalWidth, e.naturalHeight, '
+                        'e.getBoundingClientRect().width, e.getBoundingClientRect().height]')
     if min(size) <= 0: fail(f'the sampler panel image has zero size (natural, shown: {size})')
     before = img.get_attribute('src')
     page.locator(f'{PANEL} .widget-text:has(label:text-is("seed")) input').fill('7')
@@ -157,7 +159,8 @@ def main():
     finally:
         stop_lab(proc, port, token); log.close(); shutil.rmtree(home, ignore_errors=True)
     print(f'browser-test: OK: {len(state["counts"])} code cells ran without error in {t_run:.0f} s; sampler panel image '
-          f'{size[0]}x{size[1]}; Generate redrew it; screenshot {(out/"screenshot.png").relative_to(REPO)} ({time.time() - t0:.0f} s in all)')
+          f'{size[0]}x{size[1]}; Generate redrew it; screenshot {(out/"screenshot.png").relative_to(REPO)} '
+          f'({time.time() - t0:.0f} s in all)')
 
 
 if __name__ == '__main__':

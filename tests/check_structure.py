@@ -111,7 +111,8 @@ def main():
     problems += [f'line over 120 characters: {r}' for r in long_lines(paths)]
     problems += lesson_cells(ROOT/'nbs'/'07_fp16_training.ipynb')
     names = ['base', 'data', 'models', 'training', 'tools']
-    for lv in range(5): print(f'{names[lv]:>8}: ' + ', '.join(m.removeprefix('nano_sora.') for m in sorted(graph) if layer[m] == lv))
+    for lv in range(5):
+        print(f'{names[lv]:>8}: ' + ', '.join(m.removeprefix('nano_sora.') for m in sorted(graph) if layer[m] == lv))
     print('longest functions: ' + ', '.join(f'{name.removeprefix("nano_sora.")} {n}' for n, name in longest[:5]))
     for p in problems: print(p)
     print(f'{len(modules)} modules, {sum(map(len, graph.values()))} imports, {len(problems)} problems')

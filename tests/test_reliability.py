@@ -223,7 +223,8 @@ def test_two_processes_one_folder(data, tmp_path):
     one_line_error(*train(), 'is in use by process', str(first.pid))
     first.send_signal(signal.SIGKILL); first.wait()                  # its lock stays behind, stale
     out = io.StringIO()
-    with contextlib.redirect_stdout(out): code = in_process('nano_sora.training.train', ['--run-dir', run, '--resume', '--max-steps', '3'])[0]
+    with contextlib.redirect_stdout(out):
+        code = in_process('nano_sora.training.train', ['--run-dir', run, '--resume', '--max-steps', '3'])[0]
     assert code == 0 and 'took over the lock of process' in out.getvalue(), out.getvalue()
     TALLY['faults'] += 2
 
@@ -260,7 +261,8 @@ BAD = {   # script: [(arguments, words the one-line error must hold)]
         (['--set', 'train.lr=.inf'], 'train.lr must be a finite number'), (['--set', 'train.lr=0'], 'train.lr must be positive'),
         (['--set', 'train.batch_size=0'], 'train.batch_size must be positive'),
         (['--set', 'train.ckpt_every_minutes=-1'], 'train.ckpt_every_minutes must be >= 0'),
-        (['--set', 'sample.cfg_interval=[0.9,0.1]'], 'sample.cfg_interval'), (['--set', 'train.lr'], 'must look like part.key=value'),
+        (['--set', 'sample.cfg_interval=[0.9,0.1]'], 'sample.cfg_interval'),
+        (['--set', 'train.lr'], 'must look like part.key=value'),
         (['--device', 'tpu'], 'unknown device'), (['--preset', 'huge'], 'unknown preset'),
         (['--data', '/no/such/data.zip'], 'does not exist'), (['--run-dir', '/dev/null/x'], 'is a file, not a folder')],
     'nano_sora.inference': [

@@ -35,7 +35,7 @@ class DiT(nn.Module):
         self.initialize_weights()
 
     def embeddings(self, cfg: ModelConfig):
-        "Patch embedding, position embedding, and the values per patch the final layer predicts (lesson 14 swaps these)."
+        "Patch and position embeddings, and the values per patch the final layer predicts (lesson 14 swaps these)."
         pos = PosEmbed(cfg.dim, self.grid, cfg.pos_emb) if cfg.pos_emb != 'none' else nn.Identity()
         return PatchEmbed(cfg.patch_size, cfg.in_channels, cfg.dim), pos, cfg.patch_size ** 2 * cfg.in_channels
 
@@ -111,13 +111,14 @@ def _load_tensors(path: Path, map_location) -> dict:
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         found = re.search(r'Unsupported global: GLOBAL (\S+)', str(e))
-        if found: raise NanoSoraError(f'{path} holds a Python object ({found[1]}), not only tensors and numbers: refused '
-                                      'unread, since such a file can run code; use a checkpoint nano_sora wrote') from None
+        if found:
+            raise NanoSoraError(f'{path} holds a Python object ({found[1]}), not only tensors and numbers: refused '
+                                'unread, since such a file can run code; use a checkpoint nano_sora wrote') from None
         raise NanoSoraError(f'checkpoint {path} is corrupt, truncated or not a checkpoint ({e.__class__.__name__}); '
                             'delete it (--resume then continues from the newest one left)') from None
 
 def read_checkpoint(path, map_location='cpu') -> dict:
-    "Read a checkpoint (a file, or a run folder's newest) safely: tensors and numbers only; its `config` becomes a `Config`."
+    "Read a checkpoint (file, or a run folder's newest) safely: tensors and numbers only; `config` becomes a `Config`."
     path = Path(path)
     if path.is_dir(): path = latest_checkpoint(path)
     need(path.is_file(), f'checkpoint {path} does not exist')

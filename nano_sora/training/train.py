@@ -11,8 +11,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 from ..config import (Config, TrainConfig, EVALUATIONS, NanoSoraError, need, cli, run_as_script, pick_device,
-                              autocast, write_atomic, append_line, check_writable, get_config, default_preset, PRESETS, DEFAULT_PRESET,
-                              apply_overrides, save_config, load_config, config_to_dict)
+                              autocast, write_atomic, append_line, check_writable, get_config, default_preset, PRESETS,
+                              DEFAULT_PRESET, apply_overrides, save_config, load_config, config_to_dict)
 from ..data.loader import load_images, load_heldout, make_loader, save_grid, save_gif, to_float
 from ..models.dit import make_model, count_params, read_checkpoint
 from .flow_matching import METHODS, draw_noise, sample
@@ -71,7 +71,7 @@ def check_compatible(saved: Config, wanted: Config, what='checkpoint'):
 
 # %% ../../nbs/07_fp16_training.ipynb #c014
 def method_loss(model, x1, y, cfg: Config, generator=None, d: Dist = Dist()) -> torch.Tensor:
-    "The run's loss (`METHODS[flow.method]`) on this process's slice of a global batch; the draws are the whole batch's."
+    "The run's loss (`METHODS[flow.method]`) on this process's slice of a global batch; draws are the whole batch's."
     x0, t, y_in = draw_noise(x1, y, cfg.flow, model.null_class, generator)
     x1, x0, t, y_in = (shard(v, d) for v in (x1, x0, t, y_in))    # one process: the whole batch (lesson 17)
     return METHODS[cfg.flow.method](model, x1, x0, t, y_in, cfg.flow)[0]
@@ -99,7 +99,7 @@ def build(cfg: Config, device, model: nn.Module | None = None):
     return model, ema, opt, make_scaler(cfg.train.precision, device)
 
 def check_data(x, y, cfg: Config):
-    "Refuse training data (images, or latents in lesson 9) whose shape or labels do not fit the model; returns `(x, y)`."
+    "Refuse data (images, or latents in lesson 9) whose shape or labels do not fit the model; returns `(x, y)`."
     m = cfg.model
     need(tuple(x.shape[1:]) == m.input_shape, f'data samples are {tuple(x.shape[1:])} but the model expects '
          f'{m.input_shape}; set model.img_size / model.in_channels / model.frames or resize the data')
@@ -163,7 +163,8 @@ class Logger:
         if self.tracker: self.tracker.log(rec, state.step)
         bar.set_postfix(loss=f'{self.last_loss:.4f}')
         if not self.quiet and not bar.disable:
-            bar.write(f"step {rec['step']:7d}  loss {rec['loss']:.4f}  lr {rec['lr']:.2e}  {rec['img_per_s']:.0f} img/s")
+            bar.write(f"step {rec['step']:7d}  loss {rec['loss']:.4f}  lr {rec['lr']:.2e}  "
+                      f"{rec['img_per_s']:.0f} img/s")
         if self.d.device.type == 'cpu' and self.steps_per_epoch and not self.quiet:   # once: what a CPU user waits for
             bar.write(f'on this CPU an epoch takes about {self.steps_per_epoch * (now - self.t_log) / self.n / 60:.1f} '
                       f'minutes ({self.steps_per_epoch} steps)'); self.steps_per_epoch = 0
@@ -211,10 +212,11 @@ class RunLock:
             try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
                 owner = self.owner()
-                need(self.stale(owner), f"run folder {self.path.parent} is in use by process {owner.get('pid')} on "
-                     f"{owner.get('host')}; let it finish or pass another --run-dir (if it is gone, delete {self.path})")
-                self.path.unlink(missing_ok=True); note = f"took over the lock of process {owner.get('pid')}, which is gone"
-                continue
+                need(self.stale(owner),
+                     f"run folder {self.path.parent} is in use by process {owner.get('pid')} on {owner.get('host')}; "
+                     f"let it finish or pass another --run-dir (if it is gone, delete {self.path})")
+                self.path.unlink(missing_ok=True)
+                note = f"took over the lock of process {owner.get('pid')}, which is gone"; continue
             with os.fdopen(fd, 'w') as f: json.dump(self.me, f)
             return note
         raise NanoSoraError(f'another process took the lock of {self.path.parent} just now; pass another --run-dir')
@@ -228,7 +230,8 @@ class Tracker:
         self.wb = self.run = None
         if not cfg.train.wandb or not d.is_main: return
         try: import wandb
-        except ImportError: raise NanoSoraError('train.wandb needs the wandb package: pip install "nano_sora[wandb]"') from None
+        except ImportError:
+            raise NanoSoraError('train.wandb needs the wandb package: pip install "nano_sora[wandb]"') from None
         ids = run_dir/'wandb_id'                      # a resumed run goes on logging into the same W&B run
         rid = ids.read_text().strip() if ids.is_file() else secrets.token_hex(4)
         self.wb, self.run = wandb, wandb.init(project=cfg.train.wandb, name=cfg.name, id=rid, resume='allow',
@@ -259,7 +262,7 @@ class Run:
     tracker: Tracker = None; evals: dict = field(default_factory=dict)   # W&B; the measurements due at logged steps
 
     def check_finite(self, what: str):
-        "Stop before writing `what` if the loss since the last line or any weight is not finite; name the last good file."
+        "Stop before writing `what` if the loss since the last line or a weight is not finite; name the last good file."
         ts = [*self.model.parameters(), *self.ema.model.parameters()] + ([self.log.running] if self.log.n else [])
         ok = torch.stack([torch.isfinite(t).all() for t in ts]).all()
         need(self.d.all_mean([ok])[0] == 1, f'the loss or the weights became non-finite by step {self.state.step}; '
@@ -271,10 +274,11 @@ class Run:
         path, error = self.dir/'checkpoints'/name, None
         self.check_finite(path)
         if self.d.is_main:
-            try: save_checkpoint(path, model=self.model.state_dict(), ema=self.ema.state_dict(), opt=self.opt.state_dict(),
-                                 scaler=self.scaler.state_dict(), gen=self.gen.get_state(), log=self.log.window(),
-                                 config=json.dumps(config_to_dict(self.cfg)), **vars(self.state))
-            except NanoSoraError as e: error = NanoSoraError(f'{e}; the previous checkpoint {self.last_good or "(none)"} is kept')
+            try: save_checkpoint(path, model=self.model.state_dict(), ema=self.ema.state_dict(),
+                                 opt=self.opt.state_dict(), scaler=self.scaler.state_dict(), gen=self.gen.get_state(),
+                                 log=self.log.window(), config=json.dumps(config_to_dict(self.cfg)), **vars(self.state))
+            except NanoSoraError as e:
+                error = NanoSoraError(f'{e}; the previous checkpoint {self.last_good or "(none)"} is kept')
         if self.d.all_mean([error is None])[0] < 1: raise error or NanoSoraError(f'rank 0 could not write {path}')
         self.last_good, self.saved_at = path, self.state.seconds
         return path
@@ -302,9 +306,11 @@ class Validation:
     "The held-out loss on fixed images, noise and uniform t (seed 0): comparable across steps and runs; also per t bin."
     def __init__(self, x, y, cfg: Config, device, null_class: int):
         self.cfg, self.device = cfg, torch.device(device)
-        self.probe = dataclasses.replace(cfg.flow, t_sampling='uniform', t_shift=1.0, label_dropout=0.0, contrastive=0.0)
+        self.probe = dataclasses.replace(cfg.flow, t_sampling='uniform', t_shift=1.0, label_dropout=0.0,
+                                         contrastive=0.0)
         x1 = to_float(x)
-        x0, t, y = draw_noise(x1, y, self.probe, null_class, torch.Generator().manual_seed(0))   # the same on any device
+        # the same on any device
+        x0, t, y = draw_noise(x1, y, self.probe, null_class, torch.Generator().manual_seed(0))
         self.x1, self.x0, self.t, self.y = (v.to(self.device) for v in (x1, x0, t, y))
 
     @torch.no_grad()
@@ -313,7 +319,8 @@ class Validation:
         model.eval()
         with autocast(self.cfg.train.precision, self.device):
             mse = torch.cat([METHODS[self.cfg.flow.method](model, self.x1[i:i + b], self.x0[i:i + b], self.t[i:i + b],
-                                                           self.y[i:i + b], self.probe)[1] for i in range(0, len(self.t), b)])
+                                                           self.y[i:i + b], self.probe)[1]
+                             for i in range(0, len(self.t), b)])
         model.train(was)
         k = (self.t * 10).long().clamp(max=9)
         per_t = torch.zeros(10, device=self.device).index_add_(0, k, mse) / torch.bincount(k, minlength=10).clamp(min=1)
@@ -344,8 +351,8 @@ def measure(run, name: str, evaluate, clock: Clock):
 # %% ../../nbs/07_fp16_training.ipynb #c116
 def after_log(run: Run, clock: Clock):
     "At a logged step: stop on a non-finite loss; the measurements due; `last.pt` every `train.ckpt_every_minutes`."
-    need(math.isfinite(run.log.last_loss), f'loss became {run.log.last_loss} at step {run.state.step}; stopped. Last good '
-         f'checkpoint: {run.last_good or "none"}. Lower train.lr or try train.precision=bf16')
+    need(math.isfinite(run.log.last_loss), f'loss became {run.log.last_loss} at step {run.state.step}; stopped. '
+         f'Last good checkpoint: {run.last_good or "none"}. Lower train.lr or try train.precision=bf16')
     t = run.cfg.train
     for name, evaluate in run.evals.items():
         if run.state.step % getattr(t, f'{name}_every') == 0: measure(run, name, evaluate, clock)
@@ -392,7 +399,8 @@ class Claim:
         held += [p.name for p in sorted((self.dir/'checkpoints').glob('*.pt'))]
         if held and not resume:
             self.lock.release()
-            raise NanoSoraError(f"{self.dir} holds another run ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}); "
+            raise NanoSoraError(f"{self.dir} holds another run "
+                                f"({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}); "
                                 'continue it with --resume, or start this one in another folder with --run-dir')
         for tmp in (self.dir/'checkpoints').glob('*.tmp'): tmp.unlink()     # torn writes of a killed run
 
@@ -417,8 +425,8 @@ def restore(run: Run, ck: dict):
     run.log.restore(ck.get('log', dict(sum=0.0, n=0, images=0)), run.d.device); run.log.cut(ck['step'])
     run.last_good, run.saved_at = ck['path'], ck['seconds']
     s = run.state
-    say(run, f"resumed from {ck['path']} at step {s.step} (epoch {s.epoch + 1}, batch {s.batch}, {s.seconds / 60:.1f} min "
-        'trained): its model, EMA, optimizer, data order and random state continue')
+    say(run, f"resumed from {ck['path']} at step {s.step} (epoch {s.epoch + 1}, batch {s.batch}, "
+        f'{s.seconds / 60:.1f} min trained): its model, EMA, optimizer, data order and random state continue')
 
 def prepare(model: nn.Module, cfg: Config, d: Dist) -> nn.Module:
     "The module the steps call: DDP-wrapped for several processes (lesson 17), compiled if asked; TF32 on CUDA."
@@ -430,7 +438,8 @@ def prepare(model: nn.Module, cfg: Config, d: Dist) -> nn.Module:
 def record_changes(run_dir: Path, old: Config, new: Config, step: int, d: Dist):
     "Show, and append to `changes.jsonl`, the settings a resume changes (the model may not change: `check_compatible`)."
     a, b = config_to_dict(old), config_to_dict(new)
-    changed = {f'{p}.{k}': [a[p][k], v] for p in b if isinstance(b[p], dict) for k, v in b[p].items() if a[p].get(k) != v}
+    changed = {f'{p}.{k}': [a[p][k], v] for p in b if isinstance(b[p], dict)
+               for k, v in b[p].items() if a[p].get(k) != v}
     if changed and d.is_main:
         print('this resume changes ' + ', '.join(f'{k}: {o} -> {n}' for k, (o, n) in changed.items()), flush=True)
         append_line(run_dir/'changes.jsonl', json.dumps(dict(step=step, changes=changed)))
@@ -446,7 +455,8 @@ def start(cfg: Config, run_dir: Path, d: Dist, resume: bool, quiet: bool, model=
         x, y = check_data(*data, cfg) if data is not None else load_data(cfg)
         if d.is_main: save_config(cfg, run_dir/'config.yaml')
         run = Run(cfg, run_dir, d, quiet or not d.is_main, *build(cfg, d.device, model))
-        run.log, run.gen = Logger(run_dir, cfg.train, d, run.quiet), torch.Generator(d.device).manual_seed(cfg.train.seed * 1000)
+        run.log, run.gen = (Logger(run_dir, cfg.train, d, run.quiet),
+                            torch.Generator(d.device).manual_seed(cfg.train.seed * 1000))
         if ck: restore(run, ck)
         elif resume: run.log.cut(0); say(run, f'{run_dir} has no checkpoint yet: starting it again from step 0')
         run.tracker = run.log.tracker = Tracker(cfg, run_dir, d)
@@ -460,7 +470,8 @@ def finish(run: Run) -> dict:
     peak = torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None
     summary = dict(step=s.step, epoch=s.epoch, minutes=s.seconds / 60, loss=run.log.last_loss, checkpoint=str(path),
                    peak_gpu_gib=peak, img_per_s=s.step * run.cfg.train.batch_size / max(s.seconds, 1e-9))
-    say(run, f"done: step {s.step}, loss {run.log.last_loss:.4f}, {s.seconds / 60:.1f} min, {summary['img_per_s']:.0f} img/s"
+    say(run, f"done: step {s.step}, loss {run.log.last_loss:.4f}, {s.seconds / 60:.1f} min, "
+        f"{summary['img_per_s']:.0f} img/s"
         + (f', peak GPU memory {peak:.2f} GiB' if peak is not None else '') + f'\ncheckpoint: {path}')
     return summary
 
@@ -478,7 +489,7 @@ def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
     cfg, d, s, t = run.cfg, run.d, run.state, run.cfg.train
     loader = make_loader(x, y, t.batch_size, d.device, cfg.data, seed=t.seed)
     fwd, clock, run.log.steps_per_epoch = prepare(run.model, cfg, d), Clock(t, len(loader), s), len(loader)
-    loss = loss or (lambda x1, y1: method_loss(fwd, x1, y1, cfg, run.gen, d))      # `loss`: another objective (lesson 9)
+    loss = loss or (lambda x1, y1: method_loss(fwd, x1, y1, cfg, run.gen, d))   # `loss`: another objective (lesson 9)
     say(run, f"{cfg.name}: {type(run.model).__name__} {count_params(run.model) / 1e6:.1f}M params, {len(x)} "
         f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {clock.planned} steps "
         f"planned, device {d.device}" + (f' x {d.world_size} processes' if d.world_size > 1 else ''))
@@ -513,13 +524,16 @@ def load_extensions():
     import nano_sora.training.ddpm, nano_sora.training.evaluation  # noqa: F401
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog='nano_sora_train', description='Train a class-conditional DiT with rectified flow.')
+    p = argparse.ArgumentParser(prog='nano_sora_train',
+                                description='Train a class-conditional DiT with rectified flow.')
     p.add_argument('--preset', help=f"one of {', '.join(PRESETS)} (default {DEFAULT_PRESET}, or cpu without a GPU)")
-    p.add_argument('--config', metavar='YAML', help='start from this config file (a run\'s config.yaml, or configs/*.yaml)')
+    p.add_argument('--config', metavar='YAML',
+                   help='start from this config file (a run\'s config.yaml, or configs/*.yaml)')
     p.add_argument('--data', help="'cifar10' (download), an ImageFolder folder, or a .zip of one")
     p.add_argument('--val-data', help="held-out images for val_loss (default: the test split of --data, if any)")
     p.add_argument('--wandb', metavar='PROJECT', help='also log to this Weights & Biases project')
-    p.add_argument('--epochs', type=int); p.add_argument('--max-steps', type=int); p.add_argument('--minutes', type=float)
+    p.add_argument('--epochs', type=int); p.add_argument('--max-steps', type=int)
+    p.add_argument('--minutes', type=float)
     p.add_argument('--run-dir', help='run folder (default runs/<preset>)')
     p.add_argument('--resume', action='store_true', help="continue the run in --run-dir from its newest checkpoint")
     p.add_argument('--device', help='cuda, cuda:1 or cpu (default: cuda if available)')
@@ -529,12 +543,13 @@ def parse_args(argv=None):
 
 # %% ../../nbs/07_fp16_training.ipynb #c139
 def resume_config(run_dir: Path, a, overrides) -> Config:
-    "The run's `config.yaml` with `overrides`; `--preset`, `--config` and model changes are refused: they change the model."
+    "The run's `config.yaml` with `overrides`; refuses `--preset`, `--config` and model changes: they change the model."
     for flag, v in [('--preset', a.preset), ('--config', a.config)]:
         need(v is None, f'--resume continues the run in {run_dir} with its own config.yaml; drop {flag} {v}')
     need((run_dir/'config.yaml').is_file(), f'--resume: {run_dir} has no config.yaml; start the run without --resume')
     model = [o for o in overrides if o.split('=', 1)[0].strip().startswith('model.')]
-    need(not model, f"--resume keeps the run's model; drop {' '.join(model)}, or start a new run with another --run-dir")
+    need(not model,
+         f"--resume keeps the run's model; drop {' '.join(model)}, or start a new run with another --run-dir")
     return apply_overrides(load_config(run_dir/'config.yaml'), overrides)
 
 def start_config(a, run_dir: Path, overrides) -> Config:
