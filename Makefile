@@ -12,7 +12,7 @@ CKPT    ?= pretrained
 N       ?= 64
 OUT     ?= samples.png
 
-.PHONY: install train train-small train-debug sample sample-heun test lint battery notebooks export sync-check readme lab clean
+.PHONY: install train train-small train-debug sample sample-heun test lint battery notebooks run-all outputs outputs-check export sync-check readme docs preview lab clean
 
 install: $(VENV)/.installed
 
@@ -45,7 +45,10 @@ sample: install          ## CKPT=run folder, .pt or pretrained; N images; OUT=.p
 sample-heun: install     ## the same with 25 Heun steps (49 model evaluations)
 	$(BIN)/nano_sora_sample --ckpt $(CKPT) --n $(N) --out $(OUT) --sampler heun --steps 25 $(ARGS)
 
-test: lint notebooks battery   ## everything CI runs: lint, every notebook's checks, the reliability battery
+test: lint outputs-check notebooks battery   ## everything CI runs: lint, committed outputs, every lesson's checks, the battery
+
+outputs-check: install   ## every lesson is committed with outputs and a picture, no error output, under 3 MB
+	$(PY) tests/check_outputs.py
 
 lint: install            ## ruff (pyflakes rules, line length) and the package's layers, cycles, function and line lengths
 	$(BIN)/ruff check nano_sora tests
@@ -53,9 +56,20 @@ lint: install            ## ruff (pyflakes rules, line length) and the package's
 	@echo "lint: ok"
 
 # One notebook at a time: on the 2-core CI box two workers doubled each notebook's time (lesson 6: 60 s instead of 19 s)
-# and the whole of .ci/run was slower with them (6 min 24 s against 5 min 41 s).
-notebooks: install       ## run every notebook's checks on the CPU (cells flagged #| gpu are skipped)
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 1 --do_print --timing
+# and the whole of .ci/run was slower with them (6 min 24 s against 5 min 41 s); one worker gets both cores' threads.
+# Without a GPU (no nvidia-smi) the `#| gpu` cells run too, as Run All runs them: each says in one line that it needs
+# a GPU and skips. With a GPU they are skipped here (they train for minutes): `make notebooks GPU_CELLS=--flags\ gpu`.
+GPU_CELLS ?= $(if $(shell command -v nvidia-smi),,--flags gpu)
+notebooks: install       ## every lesson top to bottom on the CPU, as Run All (with a GPU: the #| gpu cells skipped)
+	OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 $(BIN)/nbdev_test --n_workers 1 --do_print --timing $(GPU_CELLS)
+
+run-all: install         ## every lesson in a Jupyter kernel, as JupyterLab's Run All (tests/run_all.py; NB="07 08" picks)
+	OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 $(PY) tests/run_all.py $(NB) $(ARGS)
+
+outputs: install         ## execute the lessons and save their outputs in place (commit them), then check them
+	OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 $(PY) tests/run_all.py --inplace $(NB)
+	$(BIN)/nbdev_clean
+	$(PY) tests/check_outputs.py
 
 battery: install         ## kill -9, Ctrl-C, divergence, hostile checkpoints, foreign folders, two processes, full disk, bad values
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/test_reliability.py
@@ -68,14 +82,41 @@ sync-check: install      ## fail if nano_sora/ is not exactly what the notebooks
 	@git diff --quiet --exit-code -- nano_sora && test -z "$$(git status --porcelain -- nano_sora)" \
 	  || { echo "nano_sora/ differs from what nbs/ exports: run 'make export' and commit both"; git status --porcelain -- nano_sora; exit 1; }
 
-readme: install          ## README.md from nbs/index.ipynb
-	$(BIN)/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README --log-level WARN
+# The docs extra is Quarto (quarto-cli), run by nbdev_docs, nbdev_preview and nbdev_readme as `quarto` from PATH; its
+# command lands in $(BIN), which these targets put first on PATH. With no quarto on PATH, nbdev would download Quarto
+# and `sudo dpkg -i` it: the stamp's rule stops before that. quarto-cli is an sdist only, which downloads Quarto from
+# GitHub while it builds; where GitHub cannot be reached, a Quarto installed another way (on PATH) is used as it is.
+docs preview readme $(VENV)/.docs-installed: export PATH := $(abspath $(BIN)):$(PATH)
+NO_QUARTO = "the docs extra (quarto-cli) did not install: it downloads Quarto from GitHub as it builds. \
+  Install Quarto (quarto.org/docs/get-started) so that 'quarto' is on PATH, then run make again."
+
+$(VENV)/.docs-installed: $(VENV)/.installed
+	command -v quarto >/dev/null || $(PY) -m pip install -q -e ".[dev,docs]" || { echo $(NO_QUARTO); exit 1; }
+	quarto --version
+	touch $@
+
+readme: install          ## README.md from nbs/index.ipynb: nbdev_readme where quarto is on PATH, else nbconvert
+	if command -v quarto >/dev/null; then $(BIN)/nbdev_readme; else \
+	  $(BIN)/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README --log-level WARN \
+	  && echo "README.md made with nbconvert: no quarto on PATH (make docs installs it where GitHub can be reached)"; fi
+
+# A clean build each time (no stale page of a renamed notebook). No cell runs: not in nbdev (skip_procs in settings.ini)
+# nor in Quarto (nbs/_quarto.yml); the pages show the outputs saved in the notebooks.
+docs: $(VENV)/.docs-installed   ## the documentation site in _docs/ from the notebooks, offline (nbdev_proc_nbs, then quarto render)
+	rm -rf _proc
+	$(BIN)/nbdev_proc_nbs
+	cd _proc && quarto render --no-cache
+	rm -rf _docs && mv _proc/_docs _docs
+	@echo "docs: $$(find _docs -name '*.html' | wc -l) pages in _docs/"
+
+preview: $(VENV)/.docs-installed   ## serve the site locally and rebuild a page when its notebook changes (nbdev_preview; ARGS="--port 4000 --no_browser")
+	$(BIN)/nbdev_preview $(ARGS)
 
 lab: install
 	$(BIN)/jupyter lab nbs
 
 clean:
-	rm -rf $(VENV) *.egg-info _proc _docs
+	rm -rf $(VENV) *.egg-info _proc _docs nbs/nbdev.yml nbs/sidebar.yml
 
 .PHONY: browser-test
 browser-test: install    ## lesson 8 in JupyterLab driven by headless Chromium (Playwright): cells run clean, the sampler panel shows an image; screenshot in runs/browser-test/

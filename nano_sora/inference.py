@@ -12,7 +12,7 @@ from einops import rearrange
 from .config import (NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args,
                               sampling_from_args)
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
-from .models.dit import load_model
+from .models.dit import load_model, read_checkpoint, export_weights
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
 from .training.train import load_extensions
 
@@ -51,13 +51,16 @@ def save_trajectory_gif(traj: torch.Tensor, path, ncols: int = 8, every: int = 1
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_sample',
                                 description='Sample images (or clips) from a nano_sora checkpoint.')
-    p.add_argument('--ckpt', required=True, help='a checkpoint .pt, or a run folder (its newest checkpoint)')
+    p.add_argument('--ckpt', required=True, help="a checkpoint (.pt or .safetensors), a run folder (its newest "
+                   "checkpoint), or 'pretrained' (the small model in the package)")
     p.add_argument('--n', type=int, default=64, help='number of images (default 64)')
     p.add_argument('--classes', help="comma-separated labels or names, e.g. 0,1 or cat,dog (default: all, balanced)")
     add_sampling_args(p)
     p.add_argument('--out', default='samples.png',
                    help='.png grid, .npy uint8 array (n, H, W, 3), or .gif trajectory; '
                         'for a video model .gif clips or .npy (n, T, H, W, 1)')
+    p.add_argument('--export', metavar='FILE.safetensors',
+                   help='write the EMA weights (raw with --no-ema) as 16-bit safetensors and the config, then stop')
     p.add_argument('--batch-size', type=int, default=1000)
     p.add_argument('--device'); p.add_argument('--no-ema', action='store_true', help='use the raw weights, not the EMA')
     p.add_argument('--compile', action='store_true',
@@ -69,7 +72,8 @@ def main(argv=None):
     load_extensions(); a = parse_args(argv)
     need(a.n > 0, f'--n must be positive, got {a.n}')
     need(a.batch_size > 0, f'--batch-size must be positive, got {a.batch_size}')
-    check_writable(a.out, '--out')                                # before any work, not after it
+    check_writable(a.export or a.out, '--export' if a.export else '--out')   # before any work, not after it
+    if a.export: return print(f'wrote {export_weights(read_checkpoint(a.ckpt), a.export, not a.no_ema)}')
     model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema, compile=a.compile)
     sc = sampling_from_args(cfg.sample, a)
     need(Path(a.out).suffix in ('.npy', '.gif') + (() if cfg.model.frames else ('.png',)),

@@ -4,17 +4,18 @@
 
 # %% ../../nbs/05_dit.ipynb #c002
 from __future__ import annotations
-import json, re
+import importlib.resources, json, re
 from pathlib import Path
 import torch
 from torch import nn
-from ..config import ModelConfig, NanoSoraError, need, config_from_dict, pick_device
+from ..config import (ModelConfig, NanoSoraError, need, config_from_dict, config_to_dict, pick_device,
+                             write_atomic)
 from .patchify import PatchEmbed, PosEmbed, unpatchify
 from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2d, zero_
 
 # %% auto #0
-__all__ = ['MODELS', 'DiT', 'count_params', 'flops_per_image', 'describe', 'make_model', 'latest_checkpoint', 'read_checkpoint',
-           'load_model']
+__all__ = ['MODELS', 'PRETRAINED', 'DiT', 'count_params', 'flops_per_image', 'describe', 'make_model', 'latest_checkpoint',
+           'pretrained_path', 'read_checkpoint', 'load_model', 'export_weights']
 
 # %% ../../nbs/05_dit.ipynb #c004
 class DiT(nn.Module):
@@ -117,12 +118,32 @@ def _load_tensors(path: Path, map_location) -> dict:
         raise NanoSoraError(f'checkpoint {path} is corrupt, truncated or not a checkpoint ({e.__class__.__name__}); '
                             'delete it (--resume then continues from the newest one left)') from None
 
+PRETRAINED = 'pretrained'   # the name `load_model` and `nano_sora_sample --ckpt` take for the model in the package
+
+def pretrained_path() -> Path:
+    "The course's pretrained model, a file inside the installed package (its README says how it was trained)."
+    return Path(str(importlib.resources.files('nano_sora')))/'pretrained'/'cifar10_small.safetensors'
+
+def _read_safetensors(path: Path) -> dict:
+    "An exported model: 16-bit weights (as float32) and the config from the file's metadata; never code."
+    from safetensors import safe_open
+    try:
+        with safe_open(str(path), 'pt') as f: meta, weights = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:
+        raise NanoSoraError(f'{path} is corrupt, truncated or not a safetensors file '
+                            f'({e.__class__.__name__})') from None
+    need('config' in meta, f'{path} holds no nano_sora config; write such files with nano_sora_sample --export')
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+    return dict(nano_sora=meta.get('nano_sora'), model=weights, ema=weights, config=meta['config'],
+                step=int(meta.get('step') or 0))
+
 def read_checkpoint(path, map_location='cpu') -> dict:
-    "Read a checkpoint (file, or a run folder's newest) safely: tensors and numbers only; `config` becomes a `Config`."
-    path = Path(path)
+    "Read a checkpoint (a .pt, a run folder's newest, a .safetensors or `'pretrained'`) safely; `config` -> `Config`."
+    shipped = str(path) == PRETRAINED
+    path = pretrained_path() if shipped else Path(path)
     if path.is_dir(): path = latest_checkpoint(path)
-    need(path.is_file(), f'checkpoint {path} does not exist')
-    ck = _load_tensors(path, map_location)
+    need(path.is_file(), f'checkpoint {path} does not exist' + ('; reinstall nano_sora' if shipped else ''))
+    ck = _read_safetensors(path) if path.suffix == '.safetensors' else _load_tensors(path, map_location)
     need(isinstance(ck, dict) and {'nano_sora', 'model', 'config'} <= set(ck), f'{path} is not a nano_sora checkpoint')
     raw = ck['config']
     try: ck['config'] = config_from_dict(json.loads(raw) if isinstance(raw, str) else raw, where=f'config in {path}')
@@ -140,3 +161,15 @@ def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
     model.load_state_dict(weights)
     model = model.to(pick_device(device)).eval()
     return (torch.compile(model, dynamic=False) if compile else model), ck['config']
+
+# %% ../../nbs/05_dit.ipynb #c104
+def export_weights(ck: dict, path, use_ema: bool = True) -> Path:
+    "A checkpoint's EMA (or raw) weights as 16-bit safetensors with its config as metadata: the file to share."
+    from safetensors.torch import save
+    need(Path(path).suffix == '.safetensors', f'export to a .safetensors file, not {Path(path).name}')
+    state = ck['ema' if use_ema else 'model']
+    weights = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    need(all(torch.isfinite(w).all() for w in weights.values() if w.is_floating_point()),
+         f"{ck['path']}: some weights do not fit in float16 (or the run diverged); nothing was exported")
+    meta = dict(nano_sora='weights-1', config=json.dumps(config_to_dict(ck['config'])), step=str(ck.get('step', 0)))
+    return write_atomic(path, lambda f: f.write(save(weights, meta)))

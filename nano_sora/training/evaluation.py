@@ -189,6 +189,9 @@ def reference_stats(source='cifar10', cache_dir=None, model=None, device='cpu', 
     x = load_images(source, root=root, train=train, limit=limit)[0]
     if model is None: model = load_inception(inception, device)
     print(f'computing FID reference statistics of {len(x)} images of {source}; cached in {path}', file=sys.stderr)
+    if pick_device(device).type == 'cpu' and len(x) > 2000:     # ~6 images/s on two CPU cores (lesson 10's timing)
+        print(f'warning: that is about {len(x) / 6 / 60:.0f} minutes on a CPU, once; to skip it, give precomputed '
+              'statistics: --ref STATS.npz (e.g. the course\'s cifar10-jpeg-train-stats.npz)', file=sys.stderr)
     mu, sigma = feature_stats(inception_features(model, x, device, batch, progress))
     save_stats(path, mu, sigma, n=len(x), source=str(source))
     return mu, sigma

@@ -1,5 +1,5 @@
 #!/bin/bash
-# GPU session 2026-12-01, call 1: the issue-16 refactor against the code before it, side by side on one machine.
+# GPU session 2026-12-02, call 1: the issue-16 refactor against the code before it, side by side on one machine.
 # Needs (carried): .gpucarry/fid (the FID yardstick files, copied to /tmp/fid for the later calls), .gpucarry/old (the
 # package as it was before the refactor, commit c427cf9).
 set -u

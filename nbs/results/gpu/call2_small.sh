@@ -1,5 +1,5 @@
 #!/bin/bash
-# GPU session 2026-12-01, call 2: the course's pretrained model (preset `small`, 5 minutes), with the held-out loss
+# GPU session 2026-12-02, call 2: the course's pretrained model (preset `small`, 5 minutes), with the held-out loss
 # and FID measured while it trains; then 10,000 samples, FID-10k with the yardstick, and the 16-bit safetensors export.
 set -u
 mkdir -p /tmp/data && cp .gpudata/*.zip /tmp/data/

@@ -1,5 +1,5 @@
 #!/bin/bash
-# GPU session 2026-12-01, call 3: the `fast` preset for 5 minutes with FID-2k every 1,600 steps and the held-out loss
+# GPU session 2026-12-02, call 3: the `fast` preset for 5 minutes with FID-2k every 1,600 steps and the held-out loss
 # every 1,000 (lesson 10's curve, issue 18's costs); then FID-10k of its EMA weights with the yardstick.
 set -u
 export NANO_SORA_INCEPTION=/tmp/fid/inception-2015-12-05-fp16.pt PYTHONUNBUFFERED=1
