@@ -119,7 +119,13 @@ clean:
 	rm -rf $(VENV) *.egg-info _proc _docs nbs/nbdev.yml nbs/sidebar.yml
 
 .PHONY: browser-test
-browser-test: install    ## lesson 8 in JupyterLab driven by headless Chromium (Playwright): cells run clean, the sampler panel shows an image; screenshot in runs/browser-test/
-	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+# Debian's chromium only if it is missing, and only if that upgrades no installed package: --no-upgrade guards only the
+# package named, and chromium's Recommends (udev, avahi, cups, perl modules) upgraded systemd and perl on a Debian 12
+# box; without them it installs 25 new packages and upgrades none. Playwright drives it (executable_path): no download.
+NO_CHROMIUM = "chromium was not installed: apt-get failed, or installing it would upgrade the installed packages listed above"
+browser-test: install    ## lessons 7, 8 and 15 in one JupyterLab in headless Chromium (Playwright): cells run clean, the panels draw and redraw; screenshots in runs/browser-test/ (ARGS="08 --jobs 1")
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); APT="$$SUDO apt-get -q --no-upgrade --no-install-recommends"; \
+	  $$SUDO apt-get update -q && ! $$APT -s install chromium | grep -E '^Inst [^ ]+ \[' && $$APT -y install chromium \
+	  || { echo $(NO_CHROMIUM); exit 1; }; }
 	@$(PY) -c 'import playwright' 2>/dev/null || $(PY) -m pip install -q playwright
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tests/browser_test.py
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tests/browser_test.py $(ARGS)
