@@ -11,7 +11,8 @@ from .config import (Config, need, cli, run_as_script, get_config, pick_device, 
 from .data.loader import GPULoader
 from .models.dit import flops_per_image
 from .training.flow_matching import sample
-from .training.train import build, train_step, method_loss, load_extensions
+from .training.train import build, train_step, method_loss, load_extensions, prepare
+from .training.distributed import Dist
 
 # %% auto #0
 __all__ = ['matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'main']
@@ -33,7 +34,7 @@ def bench_train(cfg: Config, device, steps: int = 50, warmup: int = 10) -> dict:
     "Training images/s, achieved TFLOP/s and peak memory of `cfg` (random uint8 data, GPU-resident loader)."
     device = torch.device(device)
     model, ema, opt, scaler = build(cfg, device)
-    fwd = torch.compile(model) if cfg.train.compile else model
+    fwd = prepare(model, cfg, Dist(device=device))         # compiled as the trainer compiles it
     n = cfg.train.batch_size * (steps + warmup)
     x = torch.randint(0, 256, (n, *cfg.model.input_shape), dtype=torch.uint8)   # images, or clips (lesson 14)
     loader = iter(GPULoader(x, torch.randint(0, cfg.model.num_classes, (n,)), cfg.train.batch_size, device))
@@ -45,7 +46,8 @@ def bench_train(cfg: Config, device, steps: int = 50, warmup: int = 10) -> dict:
         ema.update(model, i)
     _sync(device); dt = time.perf_counter() - t0
     ips = steps * cfg.train.batch_size / dt
-    return dict(img_per_s=ips, tflops=ips * 3 * flops_per_image(cfg.model)['total'] / 1e12, loss=loss.item(),
+    useful = 3 * flops_per_image(cfg.model, training=True)['total']    # routed tokens' skipped work not counted
+    return dict(img_per_s=ips, tflops=ips * useful / 1e12, loss=loss.item(),
                 peak_gib=torch.cuda.max_memory_allocated(device) / 2**30 if device.type == 'cuda' else None)
 
 def bench_sample(cfg: Config, device, n: int = 1000, cfg_scale: float = 1.0, precision: str = 'bf16') -> float:

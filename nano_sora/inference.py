@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_euler_sampling.ipynb #c002
 from __future__ import annotations
-import argparse
+import argparse, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -87,7 +87,10 @@ def main(argv=None):
                          return_trajectory=True, flow=cfg.flow)
         path = save_trajectory_gif(traj, a.out, ncols, every=max(1, sc.steps // 25))
     else:
-        path = save_samples(generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow), a.out, ncols)
+        if a.compile: generate(model, labels[:a.batch_size], sc, a.seed, a.batch_size, precision, flow=cfg.flow)
+        t0 = time.perf_counter()                   # the timing starts after compilation (the warm-up batch above)
+        x = generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow)
+        print(f'sampled {a.n} images in {time.perf_counter() - t0:.1f} s'); path = save_samples(x, a.out, ncols)
     print(f'wrote {path} ({a.n} images, {sc.sampler} {sc.steps} steps, cfg {sc.cfg_scale})')
 
 # %% ../nbs/08_euler_sampling.ipynb #c019

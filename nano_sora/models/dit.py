@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.resources, json, re
 from pathlib import Path
 import torch
+from einops import repeat
 from torch import nn
 from ..config import (ModelConfig, NanoSoraError, need, config_from_dict, config_to_dict, pick_device,
                              write_atomic)
@@ -14,8 +15,9 @@ from .patchify import PatchEmbed, PosEmbed, unpatchify
 from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2d, zero_
 
 # %% auto #0
-__all__ = ['MODELS', 'PRETRAINED', 'DiT', 'count_params', 'flops_per_image', 'describe', 'make_model', 'latest_checkpoint',
-           'pretrained_path', 'read_checkpoint', 'load_model', 'export_weights']
+__all__ = ['MODELS', 'PRETRAINED', 'DiT', 'count_params', 'flops_per_image', 'describe', 'route_span', 'kept_tokens',
+           'routed_tokens', 'gather_tokens', 'scatter_tokens', 'make_model', 'latest_checkpoint', 'pretrained_path',
+           'read_checkpoint', 'load_model', 'export_weights']
 
 # %% ../../nbs/05_dit.ipynb #c004
 class DiT(nn.Module):
@@ -28,6 +30,7 @@ class DiT(nn.Module):
         self.t_embed = TimestepEmbedder(cfg.dim)
         self.y_embed = LabelEmbedder(cfg.num_classes, cfg.dim)
         self.blocks = nn.ModuleList(DiTBlock(cfg.dim, cfg.heads, cfg.mlp_ratio, cfg.qk_norm) for _ in range(cfg.depth))
+        self.skips = nn.ModuleList(nn.Linear(2 * cfg.dim, cfg.dim) for _ in range(cfg.depth // 2 if cfg.skips else 0))
         self.final = FinalLayer(cfg.dim, patch_dim)
         if cfg.rope:
             cos, sin = rope_2d(cfg.dim // cfg.heads, self.grid)
@@ -64,22 +67,40 @@ class DiT(nn.Module):
         x = self.pos(self.patch(x_t))
         c = self.t_embed(t) + self.y_embed(y)
         rope = (self.rope_cos, self.rope_sin) if self.cfg.rope else None
-        for block in self.blocks: x = block(x, c, rope)
-        return self.unpatchify(self.final(x, c))
+        return self.unpatchify(self.final(self.run_blocks(x, c, rope), c))
+
+    def run_blocks(self, x, c, rope=None):
+        "The blocks over tokens `(B, N, D)`: long skips when `model.skips`, token routing while training (below)."
+        depth, n_skips, stash = len(self.blocks), len(self.skips), []
+        lo, hi = route_span(self.cfg) if self.training and self.cfg.route else (depth, depth)
+        for i, block in enumerate(self.blocks):
+            if i == lo: full, keep = x, routed_tokens(x, self.cfg.route); x = gather_tokens(x, keep)
+            if i == hi: x = scatter_tokens(full, keep, x)
+            if i >= depth - n_skips: x = self.join(i, x, stash.pop())
+            x = block(x, c, rope)
+            if i < n_skips: stash.append(x)
+        return x
+
+    def join(self, i: int, x, s):
+        "U-ViT's long skip into block i: a linear map of `[x; s]` (2D -> D), kept in x's dtype (fp32 under autocast)."
+        return self.skips[len(self.blocks) - 1 - i](torch.cat([x, s], dim=-1)).to(x.dtype)
 
 # %% ../../nbs/05_dit.ipynb #c006
 def count_params(model: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-def flops_per_image(cfg: ModelConfig) -> dict:
-    "Forward-pass FLOPs for one image (or clip, lesson 14), by part (a multiply-add counts 2)."
+def flops_per_image(cfg: ModelConfig, training: bool = False) -> dict:
+    "Forward FLOPs for one image (or clip, lesson 14), by part; `training`: only the routed tokens' work (below)."
     pt = cfg.patch_t if cfg.frames else 1
     N = (cfg.img_size // cfg.patch_size) ** 2 * max(1, cfg.frames // pt)     # tokens
     D, P = cfg.dim, pt * cfg.patch_size ** 2 * cfg.in_channels               # width, values per patch
     H = int(cfg.dim * cfg.mlp_ratio)
-    per_block = dict(qkv_proj=2 * N * D * 4 * D, attention=4 * N * N * D, mlp=4 * N * D * H, adaLN=2 * D * 6 * D)
-    parts = {k: cfg.depth * v for k, v in per_block.items()}
+    lo, hi = route_span(cfg) if training and cfg.route else (cfg.depth, cfg.depth)
+    n = [kept_tokens(N, cfg.route) if lo <= i < hi else N for i in range(cfg.depth)]   # tokens each block sees
+    parts = dict(qkv_proj=sum(2 * k * D * 4 * D for k in n), attention=sum(4 * k * k * D for k in n),
+                 mlp=sum(4 * k * D * H for k in n), adaLN=cfg.depth * 2 * D * 6 * D,
+                 skips=sum(2 * k * 2 * D * D for k in n[cfg.depth - cfg.depth // 2:]) if cfg.skips else 0)
     parts['embed_final'] = 2 * N * P * D + 2 * N * D * P + 2 * D * 2 * D + 2 * 256 * D + 2 * D * D
     parts['total'] = sum(parts.values())
     return parts
@@ -90,6 +111,28 @@ def describe(cfg: ModelConfig) -> str:
     return (f'dim {cfg.dim} depth {cfg.depth} heads {cfg.heads} patch {cfg.patch_size}: '
             f'{(cfg.img_size // cfg.patch_size) ** 2} tokens, {n / 1e6:.2f}M params, '
             f'{flops_per_image(cfg)["total"] / 1e9:.2f} GFLOPs/image forward')
+
+# %% ../../nbs/05_dit.ipynb #c031
+def route_span(cfg: ModelConfig) -> tuple[int, int]:
+    "The blocks `[lo, hi)` that see only the kept tokens while training (`model.route > 0`)."
+    return cfg.route_skip, cfg.depth - cfg.route_skip
+
+def kept_tokens(n: int, route: float) -> int:
+    "How many of n tokens go through the routed blocks: n minus the routed share, at least one."
+    return max(1, n - int(route * n))
+
+def routed_tokens(x: torch.Tensor, route: float) -> torch.Tensor:
+    "For tokens `(B, N, D)`, a random subset of token indices `(B, n)` per image: the tokens the middle blocks see."
+    B, N, _ = x.shape
+    return torch.rand(B, N, device=x.device).argsort(dim=1)[:, :kept_tokens(N, route)]
+
+def gather_tokens(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    "Tokens `(B, N, D)` and indices `(B, n)` -> the kept tokens `(B, n, D)`."
+    return x.gather(1, repeat(keep, 'b n -> b n d', d=x.shape[-1]))
+
+def scatter_tokens(full: torch.Tensor, keep: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    "The kept tokens x `(B, n, D)` back at their places in `full (B, N, D)`; the routed ones are full's, unchanged."
+    return full.scatter(1, repeat(keep, 'b n -> b n d', d=full.shape[-1]), x.to(full.dtype))
 
 # %% ../../nbs/05_dit.ipynb #c101
 MODELS = {'image': DiT}   # model kind -> class; lesson 14 adds 'video'

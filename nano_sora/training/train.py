@@ -20,10 +20,11 @@ from .distributed import Dist, setup_distributed, destroy_distributed, local_bat
 
 # %% auto #0
 __all__ = ['CKPT_VERSION', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'check_compatible', 'method_loss', 'train_step',
-           'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'RunLock', 'Tracker', 'sample_grid',
-           'Run', 'Interrupts', 'Validation', 'make_validation', 'measure', 'after_log', 'end_epoch', 'resume_command',
-           'say', 'stopped', 'Claim', 'restore', 'prepare', 'record_changes', 'start', 'finish', 'train', 'loop',
-           'load_extensions', 'parse_args', 'resume_config', 'start_config', 'main']
+           'Optimizers', 'make_optimizer', 'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger',
+           'RunLock', 'Tracker', 'sample_grid', 'Run', 'Interrupts', 'Validation', 'make_validation', 'measure',
+           'after_log', 'end_epoch', 'resume_command', 'say', 'stopped', 'Claim', 'restore', 'prepare',
+           'record_changes', 'start', 'finish', 'train', 'loop', 'load_extensions', 'parse_args', 'resume_config',
+           'start_config', 'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
@@ -88,15 +89,39 @@ def train_step(model, opt, scaler, loss_fn, t: TrainConfig) -> torch.Tensor:
     opt.zero_grad(set_to_none=True)
     return loss.detach()
 
+# %% ../../nbs/07_fp16_training.ipynb #c041
+class Optimizers:
+    "Several optimizers stepped as one: the GradScaler, the LR schedule and checkpoints see their union."
+    def __init__(self, *opts): self.opts = opts
+    @property
+    def param_groups(self) -> list: return [g for o in self.opts for g in o.param_groups]
+    def step(self):
+        for o in self.opts: o.step()
+    def zero_grad(self, set_to_none: bool = True):
+        for o in self.opts: o.zero_grad(set_to_none=set_to_none)
+    def state_dict(self) -> dict: return dict(optimizers=[o.state_dict() for o in self.opts])
+    def load_state_dict(self, sd: dict):
+        need(len(sd.get('optimizers', ())) == len(self.opts), 'the checkpoint was written with another '
+             'train.optimizer; resume with the run\'s own config')
+        for o, s in zip(self.opts, sd['optimizers']): o.load_state_dict(s)
+
+def make_optimizer(model: nn.Module, t: TrainConfig, device):
+    "AdamW (fused on CUDA) for every parameter, or Muon for the blocks' weight matrices and AdamW for the rest."
+    adamw = lambda params: torch.optim.AdamW(params, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay,
+                                             fused=torch.device(device).type == 'cuda')
+    if t.optimizer == 'adamw': return adamw(model.parameters())
+    matrices = [p for name, p in model.named_parameters() if name.startswith('blocks.') and p.ndim == 2]
+    rest = [p for p in model.parameters() if all(p is not m for m in matrices)]
+    muon = torch.optim.Muon(matrices, lr=t.lr, weight_decay=t.weight_decay, adjust_lr_fn='match_rms_adamw')
+    return Optimizers(muon, adamw(rest))
+
 # %% ../../nbs/07_fp16_training.ipynb #c016
 def build(cfg: Config, device, model: nn.Module | None = None):
-    "Model (`cfg.model`'s, or the one given) on device, its EMA, a (fused on CUDA) AdamW and a GradScaler."
+    "Model (`cfg.model`'s, or the one given) on device, its EMA, the optimizer (`make_optimizer`) and a GradScaler."
     torch.manual_seed(cfg.train.seed)
     model = (model or make_model(cfg.model)).to(device)
     ema = EMA(model, cfg.train.ema_decay, cfg.train.ema_warmup)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, betas=(0.9, cfg.train.beta2),
-                            weight_decay=cfg.train.weight_decay, fused=torch.device(device).type == 'cuda')
-    return model, ema, opt, make_scaler(cfg.train.precision, device)
+    return model, ema, make_optimizer(model, cfg.train, device), make_scaler(cfg.train.precision, device)
 
 def check_data(x, y, cfg: Config):
     "Refuse data (images, or latents in lesson 9) whose shape or labels do not fit the model; returns `(x, y)`."
@@ -433,7 +458,7 @@ def prepare(model: nn.Module, cfg: Config, d: Dist) -> nn.Module:
     if d.device.type == 'cuda':
         torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
         torch.cuda.reset_peak_memory_stats(d.device)
-    return torch.compile(d.wrap(model)) if cfg.train.compile else d.wrap(model)
+    return torch.compile(d.wrap(model), mode=cfg.train.compile_mode) if cfg.train.compile else d.wrap(model)
 
 def record_changes(run_dir: Path, old: Config, new: Config, step: int, d: Dist):
     "Show, and append to `changes.jsonl`, the settings a resume changes (the model may not change: `check_compatible`)."
