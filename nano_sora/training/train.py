@@ -111,7 +111,8 @@ def make_optimizer(model: nn.Module, t: TrainConfig, device):
                                              fused=torch.device(device).type == 'cuda')
     if t.optimizer == 'adamw': return adamw(model.parameters())
     matrices = [p for name, p in model.named_parameters() if name.startswith('blocks.') and p.ndim == 2]
-    rest = [p for p in model.parameters() if all(p is not m for m in matrices)]
+    ids = {id(p) for p in matrices}
+    rest = [p for p in model.parameters() if id(p) not in ids]
     muon = torch.optim.Muon(matrices, lr=t.lr, weight_decay=t.weight_decay, adjust_lr_fn='match_rms_adamw')
     return Optimizers(muon, adamw(rest))
 
