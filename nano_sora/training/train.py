@@ -19,12 +19,12 @@ from .flow_matching import METHODS, draw_noise, sample
 from .distributed import Dist, setup_distributed, destroy_distributed, local_batch, shard
 
 # %% auto #0
-__all__ = ['CKPT_VERSION', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'check_compatible', 'method_loss', 'train_step',
-           'Optimizers', 'make_optimizer', 'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger',
-           'RunLock', 'Tracker', 'sample_grid', 'Run', 'Interrupts', 'Validation', 'make_validation', 'measure',
-           'after_log', 'end_epoch', 'resume_command', 'say', 'stopped', 'Claim', 'restore', 'prepare',
-           'record_changes', 'start', 'finish', 'train', 'loop', 'load_extensions', 'parse_args', 'resume_config',
-           'start_config', 'main']
+__all__ = ['CKPT_VERSION', 'NS_COEFFS', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'check_compatible', 'method_loss',
+           'train_step', 'orthogonalize', 'Muon', 'Optimizers', 'make_optimizer', 'build', 'check_data', 'load_data',
+           'TrainState', 'Clock', 'Logger', 'RunLock', 'Tracker', 'sample_grid', 'Run', 'Interrupts', 'Validation',
+           'make_validation', 'measure', 'after_log', 'end_epoch', 'resume_command', 'say', 'stopped', 'Claim',
+           'restore', 'prepare', 'record_changes', 'start', 'finish', 'train', 'loop', 'load_extensions', 'parse_args',
+           'resume_config', 'start_config', 'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
@@ -89,6 +89,49 @@ def train_step(model, opt, scaler, loss_fn, t: TrainConfig) -> torch.Tensor:
     opt.zero_grad(set_to_none=True)
     return loss.detach()
 
+# %% ../../nbs/07_fp16_training.ipynb #c73910088
+NS_COEFFS = (3.4445, -4.7750, 2.0315)   # Jordan et al.'s quintic: steep at 0, so five steps suffice
+
+def orthogonalize(G: torch.Tensor, steps: int = 5) -> torch.Tensor:
+    "Newton-Schulz in bf16 on a stack of matrices `G` `(k, m, n)`: each one's singular values pushed towards 1."
+    a, b, c = NS_COEFFS
+    tall = G.size(-2) > G.size(-1)
+    X = G.bfloat16().mT if tall else G.bfloat16()       # iterate on the wide side: X @ X^T is the smaller Gram matrix
+    X = X / X.norm(dim=(-2, -1), keepdim=True).clamp(min=1e-7)   # every singular value <= 1
+    for _ in range(steps):
+        A = X @ X.mT
+        X = torch.baddbmm(X, torch.baddbmm(A, A, A, beta=b, alpha=c), X, beta=a)   # one rounding per product
+    return X.mT if tall else X
+
+# %% ../../nbs/07_fp16_training.ipynb #cd6f8ccbc
+def _by_shape(params) -> dict:
+    "Indices of `params` grouped by shape: each group is stacked and orthogonalized in one batched call."
+    groups = {}
+    for i, p in enumerate(params): groups.setdefault(tuple(p.shape), []).append(i)
+    return groups
+
+class Muon(torch.optim.Optimizer):
+    "Muon for 2D weights: Nesterov momentum, then the update orthogonalized, one batched Newton-Schulz per shape."
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.95, weight_decay: float = 0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
+    def _buffers(self, ps) -> list:
+        for p in ps:
+            if 'momentum_buffer' not in self.state[p]: self.state[p]['momentum_buffer'] = torch.zeros_like(p)
+        return [self.state[p]['momentum_buffer'] for p in ps]
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            ps = [p for p in g['params'] if p.grad is not None]
+            if not ps: continue
+            grads, bufs = [p.grad for p in ps], self._buffers(ps)
+            torch._foreach_lerp_(bufs, grads, 1 - g['momentum'])          # B <- mu B + (1 - mu) grad
+            updates = torch._foreach_lerp(grads, bufs, g['momentum'])     # Nesterov: (1 - mu) grad + mu B
+            if g['weight_decay']: torch._foreach_mul_(ps, 1 - g['lr'] * g['weight_decay'])
+            for shape, idx in _by_shape(ps).items():
+                O = orthogonalize(torch.stack([updates[i] for i in idx])).to(ps[idx[0]].dtype)
+                scale = 0.2 * math.sqrt(max(shape))                       # Moonshot: the RMS of AdamW's update
+                torch._foreach_add_([ps[i] for i in idx], list(O.unbind(0)), alpha=-g['lr'] * scale)
+
 # %% ../../nbs/07_fp16_training.ipynb #c041
 class Optimizers:
     "Several optimizers stepped as one: the GradScaler, the LR schedule and checkpoints see their union."
@@ -113,8 +156,7 @@ def make_optimizer(model: nn.Module, t: TrainConfig, device):
     matrices = [p for name, p in model.named_parameters() if name.startswith('blocks.') and p.ndim == 2]
     ids = {id(p) for p in matrices}
     rest = [p for p in model.parameters() if id(p) not in ids]
-    muon = torch.optim.Muon(matrices, lr=t.lr, weight_decay=t.weight_decay, adjust_lr_fn='match_rms_adamw')
-    return Optimizers(muon, adamw(rest))
+    return Optimizers(Muon(matrices, lr=t.lr, weight_decay=t.weight_decay), adamw(rest))
 
 # %% ../../nbs/07_fp16_training.ipynb #c016
 def build(cfg: Config, device, model: nn.Module | None = None):
