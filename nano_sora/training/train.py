@@ -78,7 +78,7 @@ def method_loss(model, x1, y, cfg: Config, generator=None, d: Dist = Dist()) -> 
     return METHODS[cfg.flow.method](model, x1, x0, t, y_in, cfg.flow)[0]
 
 def train_step(model, opt, scaler, loss_fn, t: TrainConfig) -> torch.Tensor:
-    "One optimizer step on `loss_fn()`: autocast, scaled backward, clipped gradients, AdamW; returns the detached loss."
+    "One optimizer step on `loss_fn()`: autocast, scaled backward, clipped gradients, step; returns the detached loss."
     with autocast(t.precision, next(model.parameters()).device): loss = loss_fn()
     scaler.scale(loss).backward()
     if t.grad_clip > 0:
@@ -89,7 +89,7 @@ def train_step(model, opt, scaler, loss_fn, t: TrainConfig) -> torch.Tensor:
     opt.zero_grad(set_to_none=True)
     return loss.detach()
 
-# %% ../../nbs/07_fp16_training.ipynb #c73910088
+# %% ../../nbs/07_fp16_training.ipynb #c041a
 NS_COEFFS = (3.4445, -4.7750, 2.0315)   # Jordan et al.'s quintic: steep at 0, so five steps suffice
 
 def orthogonalize(G: torch.Tensor, steps: int = 5) -> torch.Tensor:
@@ -103,7 +103,7 @@ def orthogonalize(G: torch.Tensor, steps: int = 5) -> torch.Tensor:
         X = torch.baddbmm(X, torch.baddbmm(A, A, A, beta=b, alpha=c), X, beta=a)   # one rounding per product
     return X.mT if tall else X
 
-# %% ../../nbs/07_fp16_training.ipynb #cd6f8ccbc
+# %% ../../nbs/07_fp16_training.ipynb #c041e
 def _by_shape(params) -> dict:
     "Indices of `params` grouped by shape: each group is stacked and orthogonalized in one batched call."
     groups = {}
