@@ -2,7 +2,8 @@
 warm-up batch, written to /tmp/sw_<name>.npy for fid.py. Settings: guidance scale and interval with 50 Euler steps,
 and a non-uniform time grid t(u) = u / (u + s (1 - u)) (s > 1: shorter steps near the noise) for Heun and Euler.
 Usage: s4_sweep.py CKPT OUT.json"""
-import json, sys, time, torch
+import json, sys, time
+import numpy as np, torch
 import nano_sora.training.flow_matching as fm
 from nano_sora.config import SampleConfig
 from nano_sora.models.dit import load_model
@@ -35,7 +36,7 @@ for name, sampler, steps, scale, interval, s in SETTINGS:
     torch.cuda.synchronize(); t0 = time.perf_counter()
     x = fm.generate(model, labels, sc, 0, 2500, 'bf16', flow=cfg.flow)
     torch.cuda.synchronize(); sec = round(time.perf_counter() - t0, 2)
-    import numpy as np; np.save(f'/tmp/sw_{name}.npy', x.movedim(1, -1).numpy())
+    np.save(f'/tmp/sw_{name}.npy', x.movedim(1, -1).numpy())
     out[name] = dict(sampler=sampler, steps=steps, cfg=scale, cfg_interval=list(interval), grid_shift=s, seconds=sec)
     print(name, out[name], flush=True)
 json.dump(out, open(sys.argv[2], 'w'), indent=1)
