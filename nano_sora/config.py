@@ -200,6 +200,7 @@ class SampleConfig:
     sampler: str = 'euler'        # 'euler' or 'heun' (flow.method=rf); 'ddpm' or 'ddim' (flow.method=ddpm, lesson 12)
     cfg_scale: float = 1.0        # classifier-free guidance; 1 = off
     cfg_interval: tuple = (0.0, 1.0)  # apply guidance only for t in this range
+    t_shift: float = 1.0          # the solver's time grid: 1 = even steps, < 1 shorter steps near the data
 
     def validate(self) -> 'SampleConfig':
         "Refuse sampling settings that cannot run or would silently do nothing."
@@ -210,6 +211,11 @@ class SampleConfig:
              f'sample.cfg_scale must be a finite number >= 0 (1 = off), got {self.cfg_scale}')
         lo, hi = self.cfg_interval
         need(0 <= lo <= hi <= 1, f'sample.cfg_interval must be two numbers 0 <= lo <= hi <= 1, got {self.cfg_interval}')
+        need(math.isfinite(self.t_shift) and self.t_shift > 0,
+             f'sample.t_shift must be a positive number, got {self.t_shift}')
+        need(self.t_shift == 1 or SAMPLER_METHOD[self.sampler] == 'rf',
+             f'sample.t_shift shapes the time grid of euler and heun; '
+             f'{self.sampler} walks its own (set sample.t_shift=1)')
         return self
 
 @dataclass
@@ -388,6 +394,9 @@ def add_sampling_args(p):
                    help="euler or heun (rectified flow), ddpm or ddim (DDPM)")
     p.add_argument('--cfg', type=float, help="classifier-free guidance scale (default: the run's; 1 = off)")
     p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
+    p.add_argument('--t-shift', type=float, help="time grid: 1 = even steps, < 1 shorter steps near the data")
+    p.add_argument('--guide', metavar='CKPT', help='autoguidance: guide away from this weaker checkpoint of the same '
+                   'run (an early step_*.pt) instead of the unconditional velocity; --cfg sets the scale')
     p.add_argument('--seed', type=int, default=0)
 
 def sampling_from_args(sc: SampleConfig, a) -> SampleConfig:
@@ -399,8 +408,10 @@ def sampling_from_args(sc: SampleConfig, a) -> SampleConfig:
     need(0 <= lo <= hi <= 1,
          f'--cfg-interval LO HI needs 0 <= LO <= HI <= 1 (guidance applies for t in [LO, HI]), got {lo} {hi}')
     need(a.seed >= 0, f'--seed must be >= 0, got {a.seed}')
+    need(a.t_shift is None or math.isfinite(a.t_shift) and a.t_shift > 0,
+         f'--t-shift must be positive, got {a.t_shift}')
     return with_changes(sc, steps=a.steps, sampler=a.sampler, cfg_scale=a.cfg,
-                        cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None)
+                        cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None, t_shift=a.t_shift)
 
 def config_to_dict(cfg: Config) -> dict:
     d = asdict(cfg)

@@ -12,7 +12,7 @@ from einops import rearrange
 from .config import (NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args,
                               sampling_from_args)
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
-from .models.dit import load_model, read_checkpoint, export_weights
+from .models.dit import load_model, load_guide, read_checkpoint, export_weights
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
 from .training.train import load_extensions
 
@@ -76,6 +76,7 @@ def main(argv=None):
     if a.export: return print(f'wrote {export_weights(read_checkpoint(a.ckpt), a.export, not a.no_ema)}')
     model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema, compile=a.compile)
     sc = sampling_from_args(cfg.sample, a)
+    guide = load_guide(a.guide, cfg, a.device, not a.no_ema, a.compile) if a.guide else None
     need(Path(a.out).suffix in ('.npy', '.gif') + (() if cfg.model.frames else ('.png',)),
          f"--out {a.out}: use a .png (grid), .npy (uint8 array) or .gif (trajectory)"
          f"{'; clips: .gif or .npy' if cfg.model.frames else ''}")
@@ -84,16 +85,17 @@ def main(argv=None):
     ncols = min(a.n, 8 if a.classes else cfg.model.num_classes)
     if Path(a.out).suffix == '.gif' and not cfg.model.frames:     # images: the GIF shows noise turning into them
         _, traj = sample(model, labels.to(device), sc, torch.Generator(device).manual_seed(a.seed), precision=precision,
-                         return_trajectory=True, flow=cfg.flow)
+                         return_trajectory=True, flow=cfg.flow, guide=guide)
         path = save_trajectory_gif(traj, a.out, ncols, every=max(1, sc.steps // 25))
     else:
         warm = a.compile and a.n > a.batch_size    # compile on one batch first, so the timing is sampling alone
-        if warm: generate(model, labels[:a.batch_size], sc, a.seed, a.batch_size, precision, flow=cfg.flow)
+        if warm: generate(model, labels[:a.batch_size], sc, a.seed, a.batch_size, precision, flow=cfg.flow, guide=guide)
         t0 = time.perf_counter()
-        x = generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow)
+        x = generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow, guide=guide)
         print(f'sampled {a.n} images in {time.perf_counter() - t0:.1f} s'
               + (' (compilation included)' if a.compile and not warm else '')); path = save_samples(x, a.out, ncols)
-    print(f'wrote {path} ({a.n} images, {sc.sampler} {sc.steps} steps, cfg {sc.cfg_scale})')
+    print(f'wrote {path} ({a.n} images, {sc.sampler} {sc.steps} steps, t_shift {sc.t_shift}, '
+          f"{'autoguidance' if guide else 'cfg'} {sc.cfg_scale})")
 
 # %% ../nbs/08_euler_sampling.ipynb #c019
 if run_as_script(__name__): main()

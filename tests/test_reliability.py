@@ -269,11 +269,13 @@ BAD = {   # script: [(arguments, words the one-line error must hold)]
         (['--steps', '0'], '--steps must be positive'), (['--batch-size', '0'], '--batch-size must be positive'),
         (['--n', '0'], '--n must be positive'), (['--cfg', '-1'], '--cfg must be a finite number'),
         (['--cfg', 'nan'], '--cfg must be a finite number'), (['--cfg-interval', '0.8', '0.3'], '--cfg-interval LO HI'),
-        (['--seed', '-1'], '--seed must be >= 0'), (['--out', '/'], 'is a folder'), (['--out', 'x.jpg'], 'use a .png')],
+        (['--seed', '-1'], '--seed must be >= 0'), (['--out', '/'], 'is a folder'), (['--out', 'x.jpg'], 'use a .png'),
+        (['--t-shift', '-1'], '--t-shift must be positive'), (['--guide', '/no/such.pt'], 'does not exist')],
     'nano_sora.training.evaluation': [
         (['--n', '1'], '--n must be at least 2'), (['--batch', '0'], '--batch must be positive'),
         (['--steps', '0'], '--steps must be positive'), (['--cfg-interval', '0.5', '0.1'], '--cfg-interval LO HI'),
-        (['--seed', '-4'], '--seed must be >= 0')],
+        (['--seed', '-4'], '--seed must be >= 0'), (['--t-shift', 'inf'], '--t-shift must be positive'),
+        (['--guide', '/no/such.pt'], 'does not exist')],
     'nano_sora.benchmark': [
         (['--steps', '0'], '--steps and --sample-n must be positive'), (['--sample-n', '0'], 'must be positive'),
         (['--presets', 'nope'], 'unknown preset'), (['--json', '/'], 'is a folder')],

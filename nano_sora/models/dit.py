@@ -17,7 +17,7 @@ from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2
 # %% auto #0
 __all__ = ['MODELS', 'PRETRAINED', 'DiT', 'count_params', 'flops_per_image', 'describe', 'route_span', 'kept_tokens',
            'routed_tokens', 'gather_tokens', 'scatter_tokens', 'make_model', 'latest_checkpoint', 'pretrained_path',
-           'read_checkpoint', 'load_model', 'export_weights']
+           'read_checkpoint', 'load_model', 'load_guide', 'export_weights']
 
 # %% ../../nbs/05_dit.ipynb #c004
 class DiT(nn.Module):
@@ -204,6 +204,15 @@ def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
     model.load_state_dict(weights)
     model = model.to(pick_device(device)).eval()
     return (torch.compile(model, dynamic=False) if compile else model), ck['config']
+
+def load_guide(ckpt, cfg, device=None, use_ema: bool = True, compile: bool = False):
+    "Autoguidance's weak model (lesson 6): `ckpt` as `load_model` reads it, refused unless it is a model like `cfg`'s."
+    guide, gcfg = load_model(ckpt, device, use_ema, compile)
+    need((gcfg.model.input_shape, gcfg.model.num_classes, gcfg.flow.method)
+         == (cfg.model.input_shape, cfg.model.num_classes, cfg.flow.method),
+         f'guide {ckpt} is another kind of model (its input, classes or flow.method differ); '
+         'guide with an earlier checkpoint of the same run')
+    return guide
 
 # %% ../../nbs/05_dit.ipynb #c104
 def export_weights(ck: dict, path, use_ema: bool = True) -> Path:

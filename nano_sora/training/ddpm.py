@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools, math
 import torch
 from torch import nn
-from ..config import FlowConfig, need
+from ..config import FlowConfig, SampleConfig, need
 from .flow_matching import METHODS, SAMPLERS
 
 # %% auto #0
@@ -75,9 +75,9 @@ def ddpm_timesteps(steps: int, T: int) -> list:
     return torch.linspace(T - 1, 0, steps).round().long().tolist()
 
 def diffusion_sampler(step):
-    "A DDPM-family sampler from a one-step update: `run(f, x, steps, flow, generator)` walks spaced k, yielding each x."
-    def run(f, x, steps: int, flow: FlowConfig = FlowConfig(), generator=None):
-        ab, ks = alphas_cumprod(flow.beta_schedule, flow.timesteps).tolist(), ddpm_timesteps(steps, flow.timesteps)
+    "A DDPM-family sampler from a one-step update: `run(f, x, sc, flow, generator)` walks spaced k, yielding each x."
+    def run(f, x, sc: SampleConfig, flow: FlowConfig = FlowConfig(), generator=None):
+        ab, ks = alphas_cumprod(flow.beta_schedule, flow.timesteps).tolist(), ddpm_timesteps(sc.steps, flow.timesteps)
         for k, k_prev in zip(ks, ks[1:] + [None]):
             a_prev = ab[k_prev] if k_prev is not None else 1.0     # after the last step: the data, ab = 1
             z = (torch.randn(x.shape, device=x.device, generator=generator) if k_prev is not None

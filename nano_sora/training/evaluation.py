@@ -11,7 +11,7 @@ import torch
 from ..config import (NanoSoraError, EVALUATIONS, need, cli, run_as_script, pick_device, write_atomic, check_writable,
                               add_sampling_args, sampling_from_args)
 from ..data.loader import load_images, cifar10_mirror
-from ..models.dit import load_model
+from ..models.dit import load_model, load_guide
 from .flow_matching import generate, balanced_labels, sampling_precision
 
 # %% auto #0
@@ -229,17 +229,19 @@ def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progre
     return frechet_distance(*feature_stats(inception_features(model, samples, device, batch, progress)), mu, sigma)
 
 # %% ../../nbs/10_evaluation.ipynb #c041
-def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
-    "n class-balanced samples of a model with sampling settings `sc` as uint8 `(n, H, W, C)`: the FID input."
+def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_size: int = 1000,
+                       guide=None) -> np.ndarray:
+    "n class-balanced samples of a model with settings `sc` (and a `guide`) as uint8 `(n, H, W, C)`: the FID input."
     x = generate(model, balanced_labels(n, list(range(cfg.model.num_classes))), sc, seed, batch_size,
-                 sampling_precision(model), progress=True, flow=cfg.flow)
+                 sampling_precision(model), progress=True, flow=cfg.flow, guide=guide)
     return x.movedim(1, -1).numpy()
 
 def model_to_score(a, device):
-    "The checkpoint `--ckpt` names, its config and the sampling settings of the flags: refused early if unusable."
+    "`--ckpt`'s model, its config, the flags' sampling settings and the `--guide` model: refused early if unusable."
     import nano_sora.training.ddpm  # noqa: F401  (the samplers of a DDPM checkpoint, lesson 12)
     model, cfg = load_model(a.ckpt, device, compile=a.compile)
-    return model, cfg, sampling_from_args(cfg.sample, a)
+    guide = load_guide(a.guide, cfg, device, compile=a.compile) if a.guide else None
+    return model, cfg, sampling_from_args(cfg.sample, a), guide
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_fid', description='FID with the EDM / StyleGAN2-ADA protocol '
@@ -249,7 +251,7 @@ def parse_args(argv=None):
                    help='uint8 image arrays N x 32 x 32 x 3 (or N x 3 x 32 x 32)')
     p.add_argument('--ckpt', help='score a checkpoint: sample --n images (1/10 per class) and measure them')
     p.add_argument('--n', type=int, default=10000, help='samples from --ckpt: 10000 (FID-10k) or 50000 (FID-50k)')
-    add_sampling_args(p)        # for --ckpt: --steps, --sampler, --cfg, --cfg-interval, --seed
+    add_sampling_args(p)        # for --ckpt: --steps, --sampler, --cfg, --cfg-interval, --t-shift, --guide, --seed
     p.add_argument('--compile', action='store_true', help='torch.compile the model before sampling --ckpt')
     p.add_argument('--save-samples', metavar='NPY', help='also save the --ckpt samples to this .npy')
     p.add_argument('--ref',
@@ -290,7 +292,8 @@ def main(argv=None):
                                                                          sys.stderr.isatty())), mu, sigma)
     for f, x in sets: print(f'FID {len(x)} {score(x):.3f} {f}', flush=True)
     if scored:
-        x = checkpoint_samples(*scored, a.n, a.seed)
+        model, cfg, sc, guide = scored
+        x = checkpoint_samples(model, cfg, sc, a.n, a.seed, guide=guide)
         if a.save_samples: write_atomic(a.save_samples, lambda f: np.save(f, x))
         print(f'FID {len(x)} {score(x):.3f} {a.ckpt}', flush=True)
 

@@ -11,9 +11,9 @@ from ..config import FlowConfig, SampleConfig, need, autocast, check_sampler
 from ..data.loader import to_uint8
 
 # %% auto #0
-__all__ = ['METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'sample_t', 'drop_labels', 'draw_noise', 'flow_loss', 'toy_data',
-           'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step', 'ode_sampler',
-           'sample', 'balanced_labels', 'sampling_precision', 'generate']
+__all__ = ['METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'shift_t', 'sample_t', 'drop_labels', 'draw_noise', 'flow_loss',
+           'toy_data', 'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step',
+           'time_grid', 'ode_sampler', 'sample', 'balanced_labels', 'sampling_precision', 'generate']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -26,16 +26,17 @@ def velocity(x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
     return x1 - x0
 
 # %% ../../nbs/06_flow_matching.ipynb #c007
+def shift_t(t, s: float):
+    "t / (t + s (1 - t)): s > 1 moves times toward the noise (t = 0), s < 1 toward the data; t = 0 and 1 stay put."
+    return t / (t + s * (1 - t))
+
 def sample_t(n: int, flow: FlowConfig = FlowConfig(), device='cpu', generator=None) -> torch.Tensor:
     "Training times `(n,)` in [0, 1]: uniform (the spec) or logit-normal, then the optional shift toward noise."
     if flow.t_sampling == 'logit_normal':
         t = torch.sigmoid(flow.t_mean + flow.t_std * torch.randn(n, device=device, generator=generator))
     else:
         t = torch.rand(n, device=device, generator=generator)
-    if flow.t_shift != 1.0:
-        sigma = 1 - t
-        t = 1 - flow.t_shift * sigma / (1 + (flow.t_shift - 1) * sigma)
-    return t
+    return shift_t(t, flow.t_shift) if flow.t_shift != 1.0 else t
 
 # %% ../../nbs/06_flow_matching.ipynb #c010
 def drop_labels(y: torch.Tensor, p: float, null_class: int, generator=None) -> torch.Tensor:
@@ -108,13 +109,16 @@ def loss_per_t(model, x1, y, flow: FlowConfig = FlowConfig(), bins: int = 10, ge
             / torch.bincount(idx.cpu(), minlength=bins).clamp(min=1))
 
 # %% ../../nbs/06_flow_matching.ipynb #c101
-def guided_velocity(model, x, t: float, y, scale: float = 1.0, interval=(0.0, 1.0)):
-    "v(x, t, y), or v_null + scale * (v_y - v_null) when guidance is on at this t."
+def guided_velocity(model, x, t: float, y, scale: float = 1.0, interval=(0.0, 1.0), guide=None):
+    """v(x, t, y), or v_weak + scale * (v_y - v_weak) when guidance is on at this t: v_weak is the unconditional v, or
+    a weaker `guide` model's v for the same y (autoguidance)."""
     tt = torch.full((len(x),), t, device=x.device)
     if scale == 1.0 or not (interval[0] <= t <= interval[1]): return model(x, tt, y).float()
-    null = torch.full_like(y, model.null_class)
-    v_y, v_null = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null])).float().chunk(2)
-    return v_null + scale * (v_y - v_null)
+    if guide is not None: v_y, v_weak = model(x, tt, y).float(), guide(x, tt, y).float()
+    else:
+        null = torch.full_like(y, model.null_class)
+        v_y, v_weak = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null])).float().chunk(2)
+    return v_weak + scale * (v_y - v_weak)
 
 def euler_step(v, x, t: float, h: float):
     "x_{t+h} = x_t + h v(x_t, t)."
@@ -126,12 +130,16 @@ def heun_step(v, x, t: float, h: float):
     if t + h > 1 - 1e-6: return x + h * v0      # never ask the model at t = 1, a time training almost never samples
     return x + h / 2 * (v0 + v(x + h * v0, t + h))
 
+def time_grid(steps: int, s: float = 1.0) -> list:
+    "The solver's `steps + 1` times from 0 to 1: even steps (s = 1), shifted by `shift_t` otherwise."
+    return shift_t(torch.linspace(0, 1, steps + 1, dtype=torch.float64), s).tolist()
+
 def ode_sampler(step):
-    "A rectified-flow sampler from a one-step solver: `run(f, x, steps, flow, generator)` yields each x up to t = 1."
-    def run(f, x, steps: int, flow: FlowConfig = FlowConfig(), generator=None):
-        h = 1.0 / steps
-        for i in range(steps):
-            x = step(f, x, i * h, h)
+    "A rectified-flow sampler from a one-step solver: `run(f, x, sc, flow, generator)` yields each x up to t = 1."
+    def run(f, x, sc: SampleConfig, flow: FlowConfig = FlowConfig(), generator=None):
+        t = time_grid(sc.steps, sc.t_shift)
+        for t_i, t_next in zip(t[:-1], t[1:]):
+            x = step(f, x, t_i, t_next - t_i)
             yield x
     return run
 
@@ -140,7 +148,7 @@ SAMPLERS = {'euler': ode_sampler(euler_step), 'heun': ode_sampler(heun_step)}   
 # %% ../../nbs/06_flow_matching.ipynb #c102
 @torch.no_grad()
 def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None, precision: str = 'fp32',
-           return_trajectory: bool = False, flow: FlowConfig = FlowConfig()):
+           return_trajectory: bool = False, flow: FlowConfig = FlowConfig(), guide=None):
     "Run `sc.sampler` from noise x0 (t = 0) to data (t = 1); returns float samples (and the trajectory)."
     need(sc.validate().sampler in SAMPLERS,
          f'sample.sampler={sc.sampler} is not loaded: import nano_sora.training.ddpm')
@@ -148,10 +156,10 @@ def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None,
     model.eval()
     device = next(model.parameters()).device
     if x0 is None: x0 = torch.randn(len(y), *model.input_shape, device=device, generator=generator)   # images or clips
-    f = lambda x, t: guided_velocity(model, x, t, y, sc.cfg_scale, sc.cfg_interval)   # v for rf, epsilon for ddpm
+    f = lambda x, t: guided_velocity(model, x, t, y, sc.cfg_scale, sc.cfg_interval, guide)   # rf: v, ddpm: epsilon
     x, traj = x0.float(), [x0.float().cpu()] if return_trajectory else None
     with autocast(precision, device):
-        for x in SAMPLERS[sc.sampler](f, x, sc.steps, flow, generator):
+        for x in SAMPLERS[sc.sampler](f, x, sc, flow, generator):
             if return_trajectory: traj.append(x.cpu())
     return (x, torch.stack(traj)) if return_trajectory else x
 
@@ -166,7 +174,7 @@ def sampling_precision(model) -> str:
 
 def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, batch_size: int = 1000,
              precision: str = 'fp32', progress: bool = False, decode=None,
-             flow: FlowConfig = FlowConfig()) -> torch.Tensor:
+             flow: FlowConfig = FlowConfig(), guide=None) -> torch.Tensor:
     "uint8 CPU samples for `labels`, in batches, deterministic for a seed; `decode` maps latents to images (lesson 9)."
     device = next(model.parameters()).device
     g = torch.Generator(device).manual_seed(seed)
@@ -176,6 +184,6 @@ def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, ba
         from tqdm.auto import tqdm
         chunks = tqdm(chunks, desc='sampling', unit='batch')
     for i in chunks:
-        x = sample(model, labels[i:i + batch_size].to(device), sc, generator=g, precision=precision, flow=flow)
+        x = sample(model, labels[i:i + batch_size].to(device), sc, g, precision=precision, flow=flow, guide=guide)
         out.append(to_uint8(decode(x) if decode else x).cpu())
     return torch.cat(out)
