@@ -396,7 +396,8 @@ def add_sampling_args(p):
     p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
     p.add_argument('--t-shift', type=float, help="time grid: 1 = even steps, < 1 shorter steps near the data")
     p.add_argument('--guide', metavar='CKPT', help='autoguidance: guide away from this weaker checkpoint of the same '
-                   'run (an early step_*.pt) instead of the unconditional velocity; --cfg sets the scale')
+                   'run (an early step_*.pt; for small, epoch 20: step_0003900.pt with --cfg 2.5, lesson 10) '
+                   'instead of the unconditional velocity; --cfg sets the scale')
     p.add_argument('--seed', type=int, default=0)
 
 def sampling_from_args(sc: SampleConfig, a) -> SampleConfig:
