@@ -396,7 +396,8 @@ def add_sampling_args(p):
     p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
     p.add_argument('--t-shift', type=float, help="time grid: 1 = even steps, < 1 shorter steps near the data")
     p.add_argument('--guide', metavar='CKPT', help='autoguidance: guide away from this weaker checkpoint of the same '
-                   'run (an early step_*.pt; for small, epoch 20: step_0003900.pt with --cfg 2.5, lesson 10) '
+                   'run (an early step_*.pt; for a 5-minute small run, epoch 20: step_0003900.pt with --cfg 2.5; '
+                   'after 20 minutes that one hurts, lesson 10) '
                    'instead of the unconditional velocity; --cfg sets the scale')
     p.add_argument('--seed', type=int, default=0)
 
