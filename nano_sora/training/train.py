@@ -626,7 +626,7 @@ def start_config(a, run_dir: Path, overrides) -> Config:
     if a.config: return apply_overrides(load_config(a.config), overrides + [f'name={run_dir.name}']).validate()
     if not a.preset and default_preset() != DEFAULT_PRESET:
         print(f"no CUDA GPU here: training the CPU-sized preset '{default_preset()}' (--preset {DEFAULT_PRESET} forces "
-              "the spec's preset)", flush=True)
+              "the GPU preset)", flush=True)
     return get_config(a.preset or default_preset(), overrides + [f'name={run_dir.name}'])
 
 @cli
