@@ -1,5 +1,5 @@
-"""MaskDiT-style masking on the `small` preset (tenth session): an experiment, measured against the preset's own
-5-minute runs; nothing here is in the package unless it wins.
+"""MaskDiT-style masking on the `small` preset (tenth session): an experiment, measured at equal steps against the
+preset (s10_background.sh: m39 against b39 and b26); it lost, so nothing here is in the package.
 
 While masked, every image drops a random `--mask` share of its tokens after the position embedding; the first
 depth - `--decoder` blocks see only the kept tokens; then a learned mask token (plus its position embedding) fills
@@ -7,8 +7,9 @@ the dropped places and the last `--decoder` blocks see every token (MaskDiT's en
 2023). The loss is the velocity MSE on the kept tokens plus `--mae` times the MSE on the dropped ones (MaskDiT's
 auxiliary reconstruction, here on the same velocity target). At step `--until` the run is interrupted the package's
 own way (last.pt) and resumed unmasked (the plain DiT forward, compiled afresh) to the end of its budget (--set
-train.max_steps=N train.minutes=0): the short unmasked finish. The training loop, optimizer (Muon + AdamW), EMA, schedule and clock are the package's
-`train`; only the model's masked forward and the loss are this file's.
+train.max_steps=N train.minutes=0): the short unmasked finish. The training loop, optimizer (Muon + AdamW), EMA,
+schedule and clock are the package's `train`; only the model's masked forward and the loss are this file's (kept as
+it ran: its noise, t and label-dropout draws use its own generator, not the run's checkpointed one).
 Writes RUN_DIR/plain.pt: the EMA weights without the mask token, a checkpoint `load_model` reads (s6_sweep.py).
 Usage: s10_maskdit.py ZIP RUN_DIR [--mask 0.5] [--decoder 2] [--mae 0.1] --until STEP [--seed 0] [--set K=V ...]
 (CPU smoke test: --preset tiny --device cpu --eager --until 40 --set train.max_steps=60 ...)"""
