@@ -72,7 +72,7 @@ outputs: install         ## execute the lessons and save their outputs in place 
 	$(PY) tests/check_outputs.py
 
 battery: install         ## kill -9, Ctrl-C, divergence, hostile checkpoints, foreign folders, two processes, full disk, bad values
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/test_reliability.py
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -s -p no:cacheprovider tests/
 
 export: install          ## notebooks -> nano_sora/
 	$(BIN)/nbdev_export
