@@ -4,18 +4,25 @@
 
 # %% ../nbs/11_benchmark.ipynb #c002
 from __future__ import annotations
-import argparse, json, time
+import argparse, json, math, os, shlex, subprocess, time
+from pathlib import Path
 import torch
+import nano_sora
 from .config import (Config, need, cli, run_as_script, get_config, pick_device, with_changes, write_atomic,
-                              check_writable, PRESETS)
-from .data.loader import GPULoader
-from .models.dit import flops_per_image
-from .training.flow_matching import sample
-from .training.train import build, train_step, method_loss, load_extensions, prepare
+                              check_writable, append_line, PRESETS)
+from .data.loader import GPULoader, cifar10_mirror
+from .models.dit import flops_per_image, load_model, load_guide
+from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
+from .training.train import build, train_step, method_loss, load_extensions, prepare, train
 from .training.distributed import Dist
+from .training.evaluation import (load_inception, load_reference, reference_stats, frechet_distance,
+                                           feature_stats, inception_features)
+from .inference import describe_sampling
 
 # %% auto #0
-__all__ = ['matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'main']
+__all__ = ['RECORDS', 'matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'main', 'records_file',
+           'git_commit', 'device_name', 'speedrun_config', 'sample_recipe', 'score', 'speedrun', 'record_line',
+           'speedrun_args', 'seed_command', 'speedrun_main']
 
 # %% ../nbs/11_benchmark.ipynb #c004
 def _sync(device):
@@ -114,3 +121,114 @@ def main(argv=None):
 
 # %% ../nbs/11_benchmark.ipynb #c007
 if run_as_script(__name__): main()
+
+# %% ../nbs/11_benchmark.ipynb #c051
+RECORDS = Path('nbs/results/records.jsonl')      # the repository's records file, seen from the repository's root
+
+def records_file(path=None) -> Path:
+    "Where speedrun lines go: `path`, else the repository's records file when run from its root, else records.jsonl."
+    return Path(path) if path else RECORDS if RECORDS.parent.is_dir() else Path('records.jsonl')
+
+def git_commit() -> str:
+    "The package's git commit (short hash, '+' when tracked files differ from it), else `$NANO_SORA_COMMIT`."
+    root, git = Path(nano_sora.__file__).resolve().parent.parent, ['git', '-C', str(Path(nano_sora.__file__).parent)]
+    try:
+        head = subprocess.run(git + ['rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=20)
+        dirty = subprocess.run(git + ['status', '--porcelain', '--untracked-files=no', '--', str(root)],
+                               capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired): head = None
+    if head is not None and head.returncode == 0: return head.stdout.strip() + ('+' if dirty else '')
+    return os.environ.get('NANO_SORA_COMMIT', 'unknown')
+
+def device_name(device) -> str:
+    "The GPU's name, or 'cpu'."
+    return torch.cuda.get_device_name(device) if torch.device(device).type == 'cuda' else 'cpu'
+
+# %% ../nbs/11_benchmark.ipynb #c053
+def speedrun_config(preset: str, minutes: float, seed: int, data: str, overrides=()) -> Config:
+    "The preset with a training budget of `minutes` (no epoch limit), the seed and the data; overrides first."
+    need(minutes > 0, f'--minutes must be positive, got {minutes}')
+    cfg = get_config(preset, [*overrides, f'train.minutes={minutes}', 'train.epochs=1000000', 'train.max_steps=0',
+                              f'train.seed={seed}'])
+    return with_changes(cfg, data=with_changes(cfg.data, source=str(data)))
+
+def sample_recipe(run_dir, n: int, device, batch_size: int = 1000, seed: int = 0):
+    "n class-balanced uint8 samples of a run with its own recipe -> (samples, sampling seconds, what was sampled)."
+    gpu = torch.device(device).type == 'cuda'
+    model, cfg = load_model(run_dir, device, compile=gpu)
+    guide = load_guide(None, run_dir, cfg, device, compile=gpu)
+    labels, precision = balanced_labels(n, list(range(cfg.model.num_classes))), sampling_precision(model)
+    sample = lambda y: generate(model, y, cfg.sample, seed, batch_size, precision, flow=cfg.flow, guide=guide)
+    if gpu: sample(labels[:batch_size]); torch.cuda.synchronize(device)   # compile outside the timed part
+    t0 = time.perf_counter(); x = sample(labels)
+    return x, time.perf_counter() - t0, describe_sampling(cfg.sample, guide is not None)
+
+def score(x, cfg: Config, device, ref=None) -> float:
+    "FID of uint8 samples against `ref` (statistics .npz) or the training set's statistics, cached."
+    net = load_inception(None, device)
+    mu, sigma = (load_reference(ref, net, device) if ref else
+                 reference_stats(cfg.data.source, model=net, device=device, root=cfg.data.root))
+    value = frechet_distance(*feature_stats(inception_features(net, x, device)), mu, sigma)
+    need(math.isfinite(value), f'the FID came out {value}: the samples or the reference statistics are not finite')
+    return value
+
+# %% ../nbs/11_benchmark.ipynb #c054
+def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', n: int = 10_000, ref=None,
+             run_dir=None, overrides=(), device=None, batch_size: int = 1000, command: str = '') -> dict:
+    "Train `preset` from a fresh start for `minutes`, sample `n` images with the run's recipe, score FID: one record."
+    device, cfg = pick_device(device), speedrun_config(preset, minutes, seed, data, overrides)
+    run_dir = Path(run_dir or f"runs/speedrun/{preset}-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}")
+    run = train(cfg, run_dir, device=device)
+    x, seconds, sampler = sample_recipe(run_dir, n, device, batch_size)
+    value = score(x, cfg, device, ref)
+    return dict(date=time.strftime('%Y-%m-%d'), preset=preset, seed=seed, minutes=minutes,
+                train_minutes=round(run['minutes'], 2), steps=run['step'], images=run['step'] * cfg.train.batch_size,
+                img_per_s=round(run['img_per_s']), loss=round(run['loss'], 4), peak_gib=run['peak_gpu_gib'],
+                fid=round(value, 3), n=n, sampler=sampler, sampling_seconds=round(seconds, 2),
+                gpu=device_name(device), torch=torch.__version__, commit=git_commit(), command=command,
+                run_dir=str(run_dir))
+
+def record_line(r: dict) -> str:
+    "A record as the one line the speedrun prints."
+    n = f"{r['n'] // 1000}k" if r['n'] % 1000 == 0 else r['n']
+    return (f"speedrun {r['preset']} seed {r['seed']}: {r['train_minutes']} min, {r['steps']:,} steps, "
+            f"{r['images']:,} images, {r['img_per_s']:,} img/s, FID-{n} {r['fid']:.2f} "
+            f"({r['sampler']}; {r['n']:,} samples in {r['sampling_seconds']} s), {r['gpu']}, torch {r['torch']}, "
+            f"commit {r['commit']}")
+
+# %% ../nbs/11_benchmark.ipynb #c055
+def speedrun_args(argv=None):
+    p = argparse.ArgumentParser(prog='nano_sora_speedrun', description='Train a preset from a fresh start for N '
+                                'minutes, sample with the run\'s recipe, score FID, and append the result to the '
+                                'records file.')
+    p.add_argument('--preset', default='small', help=f"one of {', '.join(PRESETS)} (default small)")
+    p.add_argument('--minutes', type=float, default=5.0, help='training minutes, compilation included (default 5)')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0], help='training seeds, one run each (default 0)')
+    p.add_argument('--n', type=int, default=10_000, help='samples to score: 10000 (FID-10k) or 50000 (FID-50k)')
+    p.add_argument('--data', help='training data (default: the offline mirror if present, else cifar10)')
+    p.add_argument('--ref', help='FID reference statistics .npz (default: the training set\'s, computed once)')
+    p.add_argument('--records', help=f'the records file (default {RECORDS} from the repository root)')
+    p.add_argument('--batch-size', type=int, default=1000, help='images per sampling batch')
+    p.add_argument('--device', help='cuda or cpu (default: cuda if available)')
+    p.add_argument('--set', nargs='*', default=[], action='extend', metavar='KEY=VALUE', help='config overrides')
+    return p.parse_args(argv)
+
+def seed_command(a, seed: int) -> str:
+    "The command that reproduces one seed's line."
+    parts = ['nano_sora_speedrun', '--preset', a.preset, '--minutes', f'{a.minutes:g}', '--seeds', str(seed)]
+    parts += [*(['--n', str(a.n)] if a.n != 10_000 else []), *(['--data', a.data] if a.data else []),
+              *(['--ref', a.ref] if a.ref else []), *(['--set', *a.set] if a.set else [])]
+    return shlex.join(parts)
+
+@cli
+def speedrun_main(argv=None):
+    "nano_sora_speedrun: a fresh run per seed, its recipe's FID, one line each in the records file."
+    load_extensions(); a = speedrun_args(argv)
+    need(a.n >= 2 and a.batch_size > 0, f'--n must be at least 2 and --batch-size positive, got {a.n}, {a.batch_size}')
+    for s in a.seeds: speedrun_config(a.preset, a.minutes, s, 'cifar10', a.set)   # bad values refused before any work
+    path, data = records_file(a.records), a.data or str(cifar10_mirror('train') or 'cifar10')
+    check_writable(path, '--records')
+    for s in a.seeds:
+        r = speedrun(a.preset, a.minutes, s, data, a.n, a.ref, None, a.set, a.device, a.batch_size, seed_command(a, s))
+        print(record_line(r), flush=True)
+        append_line(path, json.dumps(r)); print(f'appended to {path}', flush=True)

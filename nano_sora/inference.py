@@ -12,12 +12,12 @@ from einops import rearrange
 from .config import (NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args,
                               sampling_from_args)
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
-from .models.dit import load_model, load_guide, read_checkpoint, export_weights
+from .models.dit import load_model, load_guide, read_checkpoint, export_weights, guide_path
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
 from .training.train import load_extensions
 
 # %% auto #0
-__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'main']
+__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'describe_sampling', 'main']
 
 # %% ../nbs/08_euler_sampling.ipynb #c014
 def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
@@ -67,16 +67,30 @@ def parse_args(argv=None):
                    help='torch.compile the model first (worth it for thousands of samples on a GPU)')
     return p.parse_args(argv)
 
+def export(a):
+    "`--export`: the model's 16-bit weights, and its guide beside them when its recipe has one."
+    ck = read_checkpoint(a.ckpt)
+    print(f'wrote {export_weights(ck, a.export, not a.no_ema)}')
+    if not ck['config'].sample.guide_epoch: return
+    own = guide_path(a.ckpt)
+    if not own.is_file(): return print(f'no guide in {own.parent}: sample the export with --guide none')
+    print(f'wrote {export_weights(read_checkpoint(own), guide_path(a.export))} (its guide)')
+
+def describe_sampling(sc, guided: bool) -> str:
+    "One line of sampling settings, e.g. 'heun 13 steps, t_shift 0.5, autoguidance 2.5 on t in [0.0, 1.0]'."
+    how = 'off' if sc.cfg_scale == 1 else f'{sc.cfg_scale} on t in [{sc.cfg_interval[0]}, {sc.cfg_interval[1]}]'
+    return f"{sc.sampler} {sc.steps} steps, t_shift {sc.t_shift}, {'autoguidance' if guided else 'cfg'} {how}"
+
 @cli
 def main(argv=None):
     load_extensions(); a = parse_args(argv)
     need(a.n > 0, f'--n must be positive, got {a.n}')
     need(a.batch_size > 0, f'--batch-size must be positive, got {a.batch_size}')
     check_writable(a.export or a.out, '--export' if a.export else '--out')   # before any work, not after it
-    if a.export: return print(f'wrote {export_weights(read_checkpoint(a.ckpt), a.export, not a.no_ema)}')
+    if a.export: return export(a)
     model, cfg = load_model(a.ckpt, a.device, use_ema=not a.no_ema, compile=a.compile)
     sc = sampling_from_args(cfg.sample, a)
-    guide = load_guide(a.guide, cfg, a.device, not a.no_ema, a.compile) if a.guide else None
+    guide = load_guide(a.guide, a.ckpt, cfg, a.device, not a.no_ema, a.compile)
     need(Path(a.out).suffix in ('.npy', '.gif') + (() if cfg.model.frames else ('.png',)),
          f"--out {a.out}: use a .png (grid), .npy (uint8 array) or .gif (trajectory)"
          f"{'; clips: .gif or .npy' if cfg.model.frames else ''}")
@@ -94,8 +108,7 @@ def main(argv=None):
         x = generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow, guide=guide)
         print(f'sampled {a.n} images in {time.perf_counter() - t0:.1f} s'
               + (' (compilation included)' if a.compile and not warm else '')); path = save_samples(x, a.out, ncols)
-    print(f'wrote {path} ({a.n} images, {sc.sampler} {sc.steps} steps, t_shift {sc.t_shift}, '
-          f"{'autoguidance' if guide else 'cfg'} {sc.cfg_scale})")
+    print(f'wrote {path} ({a.n} images, {describe_sampling(sc, guide is not None)})')
 
 # %% ../nbs/08_euler_sampling.ipynb #c019
 if run_as_script(__name__): main()

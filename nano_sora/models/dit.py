@@ -17,7 +17,7 @@ from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2
 # %% auto #0
 __all__ = ['MODELS', 'PRETRAINED', 'DiT', 'count_params', 'flops_per_image', 'describe', 'route_span', 'kept_tokens',
            'routed_tokens', 'gather_tokens', 'scatter_tokens', 'make_model', 'latest_checkpoint', 'pretrained_path',
-           'read_checkpoint', 'load_model', 'load_guide', 'export_weights']
+           'checkpoint_file', 'read_checkpoint', 'load_model', 'guide_path', 'load_guide', 'export_weights']
 
 # %% ../../nbs/05_dit.ipynb #c004
 class DiT(nn.Module):
@@ -180,12 +180,17 @@ def _read_safetensors(path: Path) -> dict:
     return dict(nano_sora=meta.get('nano_sora'), model=weights, ema=weights, config=meta['config'],
                 step=int(meta.get('step') or 0))
 
-def read_checkpoint(path, map_location='cpu') -> dict:
-    "Read a checkpoint (a .pt, a run folder's newest, a .safetensors or `'pretrained'`) safely; `config` -> `Config`."
-    shipped = str(path) == PRETRAINED
-    path = pretrained_path() if shipped else Path(path)
+def checkpoint_file(ckpt) -> Path:
+    "The file `ckpt` names: a checkpoint (.pt or .safetensors), a run folder's newest, or `'pretrained'`."
+    shipped = str(ckpt) == PRETRAINED
+    path = pretrained_path() if shipped else Path(ckpt)
     if path.is_dir(): path = latest_checkpoint(path)
     need(path.is_file(), f'checkpoint {path} does not exist' + ('; reinstall nano_sora' if shipped else ''))
+    return path
+
+def read_checkpoint(path, map_location='cpu') -> dict:
+    "Read a checkpoint (a .pt, a run folder's newest, a .safetensors or `'pretrained'`) safely; `config` -> `Config`."
+    path = checkpoint_file(path)
     ck = _read_safetensors(path) if path.suffix == '.safetensors' else _load_tensors(path, map_location)
     need(isinstance(ck, dict) and {'nano_sora', 'model', 'config'} <= set(ck), f'{path} is not a nano_sora checkpoint')
     raw = ck['config']
@@ -205,14 +210,30 @@ def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
     model = model.to(pick_device(device)).eval()
     return (torch.compile(model, dynamic=False) if compile else model), ck['config']
 
-def load_guide(ckpt, cfg, device=None, use_ema: bool = True, compile: bool = False):
-    "Autoguidance's weak model (lesson 6): `ckpt` as `load_model` reads it, refused unless it is a model like `cfg`'s."
-    guide, gcfg = load_model(ckpt, device, use_ema, compile)
-    need((gcfg.model.input_shape, gcfg.model.num_classes, gcfg.flow.method)
-         == (cfg.model.input_shape, cfg.model.num_classes, cfg.flow.method),
-         f'guide {ckpt} is another kind of model (its input, classes or flow.method differ); '
-         'guide with an earlier checkpoint of the same run')
-    return guide
+def guide_path(ckpt) -> Path:
+    "Where a model's own guide is kept: `X.guide.safetensors` beside an exported `X.safetensors`, else in its folder."
+    path = checkpoint_file(ckpt)
+    if path.suffix == '.safetensors': return path.with_name(path.stem + '.guide.safetensors')
+    return path.parent/'guide.safetensors'
+
+def _task(cfg) -> dict:
+    "What a guide must share with the model it guides: the data, the sample shape, the classes and the method."
+    return dict(data=Path(str(cfg.data.source)).name.split('.')[0].split('-')[0], shape=cfg.model.input_shape,
+                classes=cfg.model.num_classes, method=cfg.flow.method)
+
+def load_guide(guide, ckpt, cfg, device=None, use_ema: bool = True, compile: bool = False):
+    "Autoguidance's weak model for the model of `ckpt` and `cfg`: `guide`, the recipe's own (None), or 'none'."
+    if guide is None and cfg.sample.guide_epoch:
+        guide = guide_path(ckpt)
+        need(guide.is_file(), f"{ckpt}'s recipe is autoguided by its own model after epoch {cfg.sample.guide_epoch} "
+             f'(sample.guide_epoch), but {guide} does not exist: the run stopped before that epoch? Pass --guide none '
+             'for classifier-free guidance')
+    if guide is None or str(guide).lower() == 'none': return None
+    model, gcfg = load_model(guide, device, use_ema, compile)
+    diff = [f'{k} {a} (the model: {b})' for (k, a), b in zip(_task(gcfg).items(), _task(cfg).values()) if a != b]
+    need(not diff, f"guide {guide} does not fit {ckpt}: its {', '.join(diff)}; autoguidance needs a guide of the same "
+         'task, such as an earlier checkpoint of the same run')
+    return model
 
 # %% ../../nbs/05_dit.ipynb #c104
 def export_weights(ck: dict, path, use_ema: bool = True) -> Path:

@@ -240,7 +240,7 @@ def model_to_score(a, device):
     "`--ckpt`'s model, its config, the flags' sampling settings and the `--guide` model: refused early if unusable."
     import nano_sora.training.ddpm  # noqa: F401  (the samplers of a DDPM checkpoint, lesson 12)
     model, cfg = load_model(a.ckpt, device, compile=a.compile)
-    guide = load_guide(a.guide, cfg, device, compile=a.compile) if a.guide else None
+    guide = load_guide(a.guide, a.ckpt, cfg, device, compile=a.compile)
     return model, cfg, sampling_from_args(cfg.sample, a), guide
 
 def parse_args(argv=None):

@@ -14,7 +14,7 @@ from ..config import (Config, TrainConfig, EVALUATIONS, NanoSoraError, need, cli
                               autocast, write_atomic, append_line, check_writable, get_config, default_preset, PRESETS,
                               DEFAULT_PRESET, apply_overrides, save_config, load_config, config_to_dict)
 from ..data.loader import load_images, load_heldout, make_loader, save_grid, save_gif, to_float
-from ..models.dit import make_model, count_params, read_checkpoint
+from ..models.dit import make_model, count_params, read_checkpoint, export_weights
 from .flow_matching import METHODS, draw_noise, sample
 from .distributed import Dist, setup_distributed, destroy_distributed, local_batch, shard
 
@@ -22,9 +22,9 @@ from .distributed import Dist, setup_distributed, destroy_distributed, local_bat
 __all__ = ['CKPT_VERSION', 'NS_COEFFS', 'make_scaler', 'EMA', 'lr_at', 'save_checkpoint', 'check_compatible', 'method_loss',
            'train_step', 'orthogonalize', 'Muon', 'Optimizers', 'make_optimizer', 'build', 'check_data', 'load_data',
            'TrainState', 'Clock', 'Logger', 'RunLock', 'Tracker', 'sample_grid', 'Run', 'Interrupts', 'Validation',
-           'make_validation', 'measure', 'after_log', 'end_epoch', 'resume_command', 'say', 'stopped', 'Claim',
-           'restore', 'prepare', 'record_changes', 'start', 'finish', 'train', 'loop', 'load_extensions', 'parse_args',
-           'resume_config', 'start_config', 'main']
+           'make_validation', 'measure', 'after_log', 'save_guide', 'end_epoch', 'resume_command', 'say', 'stopped',
+           'Claim', 'restore', 'prepare', 'record_changes', 'start', 'finish', 'train', 'loop', 'load_extensions',
+           'parse_args', 'resume_config', 'start_config', 'main']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
@@ -426,10 +426,16 @@ def after_log(run: Run, clock: Clock):
         if run.state.step % getattr(t, f'{name}_every') == 0: measure(run, name, evaluate, clock)
     if t.ckpt_every_minutes and run.state.seconds - run.saved_at >= t.ckpt_every_minutes * 60: run.save('last.pt')
 
+def save_guide(run: Run) -> Path:
+    "The EMA model as it is now, kept as the run's own autoguidance guide (lesson 6), 16-bit like an export."
+    ck = dict(ema=run.ema.state_dict(), config=run.cfg, step=run.state.step, path=f'{run.dir} at step {run.state.step}')
+    return export_weights(ck, run.dir/'checkpoints'/'guide.safetensors')
+
 def end_epoch(run: Run):
-    "The spec's checkpoint every `ckpt_every_epochs` epochs, a sample grid every `sample_every_epochs`."
+    "The spec's checkpoint every `ckpt_every_epochs` epochs, the guide after `sample.guide_epoch`, sample grids."
     t, s = run.cfg.train, run.state
     if t.ckpt_every_epochs and s.epoch % t.ckpt_every_epochs == 0: run.save(f'step_{s.step:07d}.pt')
+    if run.d.is_main and s.epoch == run.cfg.sample.guide_epoch: say(run, f'guide for sampling: {save_guide(run)}')
     if run.d.is_main and t.sample_every_epochs and s.epoch % t.sample_every_epochs == 0:
         grid = sample_grid(run.ema.model, run.cfg, run.dir/'samples'/f'step_{s.step:07d}.png', run.d.device)
         if run.tracker: run.tracker.image(grid, s.step)
