@@ -16,7 +16,7 @@ OUT     ?= samples.png
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: setup.py settings.ini
+$(VENV)/.installed: setup.py settings.ini pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
@@ -82,34 +82,26 @@ sync-check: install      ## fail if nano_sora/ is not exactly what the notebooks
 	@git diff --quiet --exit-code -- nano_sora && test -z "$$(git status --porcelain -- nano_sora)" \
 	  || { echo "nano_sora/ differs from what nbs/ exports: run 'make export' and commit both"; git status --porcelain -- nano_sora; exit 1; }
 
-# The docs extra is Quarto (quarto-cli), run by nbdev_docs, nbdev_preview and nbdev_readme as `quarto` from PATH; its
-# command lands in $(BIN), which these targets put first on PATH. With no quarto on PATH, nbdev would download Quarto
-# and `sudo dpkg -i` it: the stamp's rule stops before that. quarto-cli is an sdist only, which downloads Quarto from
-# GitHub while it builds; where GitHub cannot be reached, a Quarto installed another way (on PATH) is used as it is.
-docs preview readme $(VENV)/.docs-installed: export PATH := $(abspath $(BIN)):$(PATH)
-NO_QUARTO = "the docs extra (quarto-cli) did not install: it downloads Quarto from GitHub as it builds. \
-  Install Quarto (quarto.org/docs/get-started) so that 'quarto' is on PATH, then run make again."
+# nbdev_docs, nbdev_preview and nbdev_readme run Quarto as `quarto` from PATH; Quarto is not a Python package, so no
+# pip extra installs it. Without it nbdev would download Quarto and `sudo dpkg -i` it: these targets stop first instead.
+NO_QUARTO = quarto is not on PATH: install Quarto (https://quarto.org/docs/get-started/), then run make again
+.PHONY: need-quarto
+need-quarto:
+	$(if $(shell command -v quarto),,$(error $(NO_QUARTO)))
 
-$(VENV)/.docs-installed: $(VENV)/.installed
-	command -v quarto >/dev/null || $(PY) -m pip install -q -e ".[dev,docs]" || { echo $(NO_QUARTO); exit 1; }
-	quarto --version
-	touch $@
-
-readme: install          ## README.md from nbs/index.ipynb: nbdev_readme where quarto is on PATH, else nbconvert
-	if command -v quarto >/dev/null; then $(BIN)/nbdev_readme; else \
-	  $(BIN)/jupyter nbconvert --to markdown nbs/index.ipynb --output-dir . --output README --log-level WARN \
-	  && echo "README.md made with nbconvert: no quarto on PATH (make docs installs it where GitHub can be reached)"; fi
+readme: need-quarto install   ## README.md from nbs/index.ipynb (nbdev_readme; needs Quarto)
+	$(BIN)/nbdev_readme
 
 # A clean build each time (no stale page of a renamed notebook). No cell runs: not in nbdev (skip_procs in settings.ini)
 # nor in Quarto (nbs/_quarto.yml); the pages show the outputs saved in the notebooks.
-docs: $(VENV)/.docs-installed   ## the documentation site in _docs/ from the notebooks, offline (nbdev_proc_nbs, then quarto render)
+docs: need-quarto install     ## the documentation site in _docs/ from the notebooks, offline (nbdev_proc_nbs, then quarto render; needs Quarto)
 	rm -rf _proc
 	$(BIN)/nbdev_proc_nbs
 	cd _proc && quarto render --no-cache
 	rm -rf _docs && mv _proc/_docs _docs
 	@echo "docs: $$(find _docs -name '*.html' | wc -l) pages in _docs/"
 
-preview: $(VENV)/.docs-installed   ## serve the site locally and rebuild a page when its notebook changes (nbdev_preview; ARGS="--port 4000 --no_browser")
+preview: need-quarto install  ## serve the site locally and rebuild a page when its notebook changes (nbdev_preview; ARGS="--port 4000 --no_browser"; needs Quarto)
 	$(BIN)/nbdev_preview $(ARGS)
 
 lab: install
