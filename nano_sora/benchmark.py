@@ -130,15 +130,16 @@ def records_file(path=None) -> Path:
     return Path(path) if path else RECORDS if RECORDS.parent.is_dir() else Path('records.jsonl')
 
 def git_commit() -> str:
-    "The package's git commit (short hash, '+' when tracked files differ from it), else `$NANO_SORA_COMMIT`."
+    "`$NANO_SORA_COMMIT` if set (a copy of the code without its git history), else the package's git commit."
+    if os.environ.get('NANO_SORA_COMMIT'): return os.environ['NANO_SORA_COMMIT']
     root, git = Path(nano_sora.__file__).resolve().parent.parent, ['git', '-C', str(Path(nano_sora.__file__).parent)]
     try:
         head = subprocess.run(git + ['rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=20)
         dirty = subprocess.run(git + ['status', '--porcelain', '--untracked-files=no', '--', str(root)],
                                capture_output=True, text=True, timeout=20).stdout.strip()
     except (OSError, subprocess.TimeoutExpired): head = None
-    if head is not None and head.returncode == 0: return head.stdout.strip() + ('+' if dirty else '')
-    return os.environ.get('NANO_SORA_COMMIT', 'unknown')
+    ok = head is not None and head.returncode == 0
+    return head.stdout.strip() + ('+' if dirty else '') if ok else 'unknown'   # '+': tracked files differ from it
 
 def device_name(device) -> str:
     "The GPU's name, or 'cpu'."
@@ -183,7 +184,8 @@ def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', 
     value = score(x, cfg, device, ref)
     return dict(date=time.strftime('%Y-%m-%d'), kind='speedrun', preset=preset, seed=seed, minutes=minutes,
                 train_minutes=round(run['minutes'], 2), steps=run['step'], images=run['step'] * cfg.train.batch_size,
-                img_per_s=round(run['img_per_s']), loss=round(run['loss'], 4), peak_gib=run['peak_gpu_gib'],
+                img_per_s=round(run['img_per_s']), loss=round(run['loss'], 4),
+                peak_gib=run['peak_gpu_gib'] and round(run['peak_gpu_gib'], 2),
                 fid=round(value, 3), n=n, sampler=sampler, sampling_seconds=round(seconds, 2),
                 gpu=device_name(device), torch=torch.__version__, commit=git_commit(), command=command,
                 run_dir=str(run_dir))
