@@ -12,7 +12,7 @@ CKPT    ?= pretrained
 N       ?= 64
 OUT     ?= samples.png
 
-.PHONY: install train train-small train-debug sample sample-heun test lint battery notebooks run-all outputs outputs-check export sync-check readme docs preview lab clean
+.PHONY: install train train-small train-debug sample sample-heun speedrun test lint battery notebooks run-all outputs outputs-check export sync-check readme docs preview lab clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,9 @@ sample: install          ## CKPT=run folder, .pt or pretrained; N images; OUT=.p
 
 sample-heun: install     ## the same with 25 Heun steps (49 model evaluations)
 	$(BIN)/nano_sora_sample --ckpt $(CKPT) --n $(N) --out $(OUT) --sampler heun --steps 25 $(ARGS)
+
+speedrun: install        ## train PRESET (small) from a fresh start for MINUTES (5), sample with its recipe, score FID-10k, append to nbs/results/records.jsonl (SEEDS="7 8")
+	$(BIN)/nano_sora_speedrun --preset $(or $(PRESET),small) --minutes $(or $(MINUTES),5) --seeds $(or $(SEEDS),0) $(ARGS)
 
 test: lint outputs-check notebooks battery   ## everything CI runs: lint, committed outputs, every lesson's checks, the battery
 
