@@ -2,7 +2,8 @@
 
 A reader on GitHub sees the notebooks as committed, so a lesson saved without its plots teaches less. `make outputs`
 executes the lessons (tests/run_all.py --inplace) and saves them; this check fails, one line per problem, when a
-lesson has no outputs, no picture (a PNG output, or an image in its markdown), an error output, or is over 3 MB.
+lesson has no outputs, no picture (a PNG output, or an image in its markdown), an error output, a path of the machine
+that ran it or a library's warning in its outputs, or is over 3 MB.
 
     python tests/check_outputs.py [nbs/05_dit.ipynb ...]
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 
 NBS = Path(__file__).resolve().parents[1]/'nbs'
 MAX_BYTES = 3 * 2**20
+NOISE = re.compile(r'/work/|/root/|/home/\w+/|site-packages|\.venv/|Warning:')   # machine paths, library warnings
 
 
 def problems(path: Path) -> list:
@@ -24,6 +26,10 @@ def problems(path: Path) -> list:
     elif not pictures: out.append('no picture among its outputs')
     errors = [o for o in outputs if o.get('output_type') == 'error']
     if errors: out.append(f"an error output: {errors[0].get('ename')}: {errors[0].get('evalue', '')[:80]}")
+    for c in nb['cells']:
+        for o in c.get('outputs', []):
+            text = ''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', ''))
+            if NOISE.search(text): out.append(f"cell {c.get('id')}: {NOISE.search(text)[0]!r} in its output"); break
     if path.stat().st_size > MAX_BYTES: out.append(f'{path.stat().st_size / 2**20:.1f} MB, over 3 MB')
     return out
 

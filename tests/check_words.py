@@ -1,0 +1,45 @@
+"""What a user reads speaks of the product, not of how it was built; the README reads in five minutes.
+
+Checks the README, every lesson's markdown and code, the configs and nbs/results/ for words of the project's own
+history (work sessions, lent machines, numbered calls, issue numbers, an unnamed peer, a "yardstick"), dates in
+prose (dates belong with measurements in the records file), machine paths of the course's own computers
+(`../shared`), that nbs/results/ holds only the records file and its note, and that README.md stays under 2,000
+words. Prints one line per finding and exits 1 if there is one.
+
+    python tests/check_words.py
+"""
+import json, re, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = re.compile(r"\bsessions?\b|\blent\b|\byardstick|\bcall [A-H]\b|\bissues? #?\d+|\bthe peer\b|\bcarr(?:y|ied) "
+                   r"(?:files|the zip)|\.\./shared|\b20\d\d-\d\d-\d\d\b", re.I)
+RESULTS_FILES = {'records.jsonl', 'README.md'}
+MAX_README_WORDS = 2000
+
+
+def texts():
+    "(name, text) of everything a user reads."
+    yield 'README.md', (ROOT/'README.md').read_text()
+    for p in sorted((ROOT/'nbs').glob('*.ipynb')):
+        for c in json.loads(p.read_text())['cells']:
+            yield f"{p.name} {c.get('id')}", ''.join(c['source'])
+    for p in sorted((ROOT/'configs').glob('*.yaml')) + sorted((ROOT/'nbs/results').glob('*.md')):
+        yield str(p.relative_to(ROOT)), p.read_text()
+    yield 'nano_sora/pretrained/README.md', (ROOT/'nano_sora/pretrained/README.md').read_text()
+
+
+def findings() -> list:
+    out = [f'{name}: "{m.group(0)}"' for name, text in texts() for m in WORDS.finditer(text)]
+    extra = sorted(p.name for p in (ROOT/'nbs/results').iterdir() if p.name not in RESULTS_FILES)
+    if extra: out.append(f"nbs/results/ holds {', '.join(extra)}: only the records file and its note belong there")
+    n = len((ROOT/'README.md').read_text().split())
+    if n > MAX_README_WORDS: out.append(f'README.md has {n} words; a newcomer reads at most {MAX_README_WORDS}')
+    return out
+
+
+if __name__ == '__main__':
+    found = findings()
+    for line in found: print(line)
+    print(f'words: {len(found)} findings')
+    sys.exit(1 if found else 0)
