@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 import torch
 import torch.distributed as dist
+if dist.is_available(): import torch.distributed.nn  # noqa: F401  before any group exists: see `destroy_distributed`
 from torch import nn
 from ..config import NanoSoraError
 
@@ -38,7 +39,7 @@ def setup_distributed(device) -> Dist:
     return d
 
 def destroy_distributed():
-    "Leave the process group, if this process joined one."
+    "Leave the process group, if this process joined one: its threads end here, before Python shuts down."
     if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../../nbs/17_multi_gpu.ipynb #c006
