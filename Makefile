@@ -9,10 +9,12 @@ RESUME  ?=
 RUN     ?=
 ARGS    ?=
 CKPT    ?= pretrained
+SAMPLER ?=
+STEPS   ?=
 N       ?= 64
 OUT     ?= samples.png
 
-.PHONY: install train train-small train-debug sample sample-heun speedrun test lint battery notebooks run-all outputs outputs-check export sync-check readme docs preview lab clean
+.PHONY: install train train-small train-debug sample sample-heun sample-rk4 inference inference-heun speedrun test lint battery notebooks run-all outputs outputs-check export sync-check readme docs preview lab clean
 
 install: $(VENV)/.installed
 
@@ -39,11 +41,21 @@ train-debug: install     ## a whole run on a CPU in under two minutes: tiny pres
 	  --set data.limit=1000 train.log_every=20 train.sample_every_epochs=0
 	$(BIN)/nano_sora_sample --ckpt runs/debug --device cpu --n 20 --out runs/debug/samples.png
 
-sample: install          ## CKPT=run folder, .pt or pretrained; N images; OUT=.png grid, .npy array or .gif
-	$(BIN)/nano_sora_sample --ckpt $(CKPT) --n $(N) --out $(OUT) $(ARGS)
+sample: install          ## CKPT=run folder, .pt or pretrained; N images; OUT=.png grid, .npy array or .gif; SAMPLER=euler|heun|rk4 (ddpm|ddim for a DDPM run) and STEPS= (default: the run's)
+	$(BIN)/nano_sora_sample --ckpt $(CKPT) --n $(N) --out $(OUT) $(if $(SAMPLER),--sampler $(SAMPLER)) \
+	  $(if $(STEPS),--steps $(STEPS)) $(ARGS)
 
-sample-heun: install     ## the same with 25 Heun steps (49 model evaluations)
-	$(BIN)/nano_sora_sample --ckpt $(CKPT) --n $(N) --out $(OUT) --sampler heun --steps 25 $(ARGS)
+# the variants set SAMPLER and STEPS for the one recipe above (a target's variables reach its prerequisites)
+sample-heun: SAMPLER = heun
+sample-heun: STEPS = 25
+sample-heun: sample      ## the same with 25 Heun steps (49 model evaluations)
+
+sample-rk4: SAMPLER = rk4
+sample-rk4: STEPS = 13
+sample-rk4: sample       ## the same with 13 RK4 steps (51 model evaluations)
+
+inference: sample        ## the same as sample: make inference CKPT=path/to/checkpoint.pt N=16
+inference-heun: sample-heun   ## the same as sample-heun
 
 speedrun: install        ## train PRESET (small) from a fresh start for MINUTES (5), sample with its recipe, score FID-10k, append to nbs/results/records.jsonl (SEEDS="7 8")
 	$(BIN)/nano_sora_speedrun --preset $(or $(PRESET),small) --minutes $(or $(MINUTES),5) --seeds $(or $(SEEDS),0) $(ARGS)

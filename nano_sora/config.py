@@ -11,11 +11,12 @@ import torch
 import yaml
 
 # %% auto #0
-__all__ = ['SAMPLER_METHOD', 'MODEL_SIZES', 'PRESETS', 'EVALUATIONS', 'DEFAULT_PRESET', 'NanoSoraError', 'need', 'cli',
-           'run_as_script', 'write_atomic', 'append_line', 'check_writable', 'pick_device', 'autocast', 'ModelConfig',
-           'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler', 'Config', 'model_config',
-           'default_preset', 'get_config', 'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args',
-           'config_to_dict', 'config_from_dict', 'save_config', 'load_config']
+__all__ = ['SAMPLER_METHOD', 'PREDICTIONS', 'METHOD_NAMES', 'MODEL_SIZES', 'PRESETS', 'EVALUATIONS', 'DEFAULT_PRESET',
+           'NanoSoraError', 'need', 'cli', 'run_as_script', 'write_atomic', 'append_line', 'check_writable',
+           'pick_device', 'autocast', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
+           'check_sampler', 'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config',
+           'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict',
+           'config_from_dict', 'save_config', 'load_config']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -116,6 +117,8 @@ class ModelConfig:
     skips: bool = False         # U-ViT long skips: block i's output joins the input of block depth-1-i (lesson 5)
     route: float = 0.0          # training only: share of tokens routed around the middle blocks (TREAD); 0 = off
     route_skip: int = 2         # blocks at each end that see every token when route > 0
+    grad_checkpoint: bool = False  # training only: recompute each block's activations in the backward pass (less
+                                   # memory, one more forward of the blocks); not architecture: weights load either way
 
     def validate(self) -> 'ModelConfig':
         "Refuse shapes the DiT cannot build, with the fix in the message."
@@ -161,8 +164,15 @@ class FlowConfig:
     label_dropout: float = 0.1   # probability of replacing the label by the null class (enables CFG)
     contrastive: float = 0.0     # lambda of the contrastive flow matching term; 0 = off
     method: str = 'rf'           # 'rf' (rectified flow, the spec) or 'ddpm' (epsilon prediction, lesson 12)
+    predict: str = ''            # what the model outputs (lessons 6, 12): '' = the method's own target (rf: velocity,
+                                 # ddpm: eps); rf: velocity, data or noise; ddpm: eps, x0 (the clean image) or v
     beta_schedule: str = 'linear'  # ddpm: 'linear' (Ho et al. 2020) or 'cosine' (Nichol & Dhariwal 2021)
     timesteps: int = 1000        # ddpm: number of diffusion steps T
+
+    @property
+    def target(self) -> str:
+        "What the model predicts and the loss regresses: `predict`, or the method's own target when it is ''."
+        return self.predict or next(iter(PREDICTIONS[self.method]))
 
 @dataclass
 class TrainConfig:
@@ -197,12 +207,13 @@ class TrainConfig:
 @dataclass
 class SampleConfig:
     steps: int = 50               # Euler steps from t = 0 (noise) to t = 1 (data)
-    sampler: str = 'euler'        # 'euler' or 'heun' (flow.method=rf); 'ddpm' or 'ddim' (flow.method=ddpm, lesson 12)
+    sampler: str = 'euler'        # 'euler', 'heun' or 'rk4' (flow.method=rf); 'ddpm' or 'ddim' (flow.method=ddpm)
     cfg_scale: float = 1.0        # classifier-free guidance; 1 = off
     cfg_interval: tuple = (0.0, 1.0)  # apply guidance only for t in this range
     t_shift: float = 1.0          # the solver's time grid: 1 = even steps, < 1 shorter steps near the data
     guide_epoch: int = 0          # autoguidance: the run's own EMA model after this epoch guides it; 0 = guide with
                                   # the unconditional velocity (classifier-free guidance)
+    eta: float = 0.0              # ddim only: the fresh noise of each step, 0 = deterministic .. 1 = DDPM's posterior
 
     def validate(self) -> 'SampleConfig':
         "Refuse sampling settings that cannot run or would silently do nothing."
@@ -218,8 +229,12 @@ class SampleConfig:
         need(self.guide_epoch >= 0, f'sample.guide_epoch must be >= 0 (0 = classifier-free guidance), '
                                     f'got {self.guide_epoch}')
         need(self.t_shift == 1 or SAMPLER_METHOD[self.sampler] == 'rf',
-             f'sample.t_shift shapes the time grid of euler and heun; '
+             f'sample.t_shift shapes the time grid of euler, heun and rk4; '
              f'{self.sampler} walks its own (set sample.t_shift=1)')
+        need(math.isfinite(self.eta) and 0 <= self.eta <= 1,
+             f'sample.eta must be in [0, 1] (0 = deterministic DDIM, 1 = DDPM-like), got {self.eta}')
+        need(self.eta == 0 or self.sampler == 'ddim', f'sample.eta={self.eta} is the noise of DDIM steps; '
+             f'sample.sampler={self.sampler} does not use it (set sample.eta=0, or sample.sampler=ddim)')
         return self
 
 @dataclass
@@ -232,14 +247,36 @@ class DataConfig:
     val_source: str = ''        # held-out images for val_loss: '' = the source's test split if it has one, or a path
 
 # %% ../nbs/01_config.ipynb #c008
-SAMPLER_METHOD = {'euler': 'rf', 'heun': 'rf', 'ddpm': 'ddpm', 'ddim': 'ddpm'}   # the training method each sampler fits
+SAMPLER_METHOD = {'euler': 'rf', 'heun': 'rf', 'rk4': 'rf', 'ddpm': 'ddpm', 'ddim': 'ddpm'}   # the method each fits
+
+def _either(words) -> str:
+    "'a', 'a or b', 'a, b or c'."
+    words = list(words)
+    return ' or '.join(words) if len(words) < 3 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 def check_sampler(sampler: str, method: str):
     "Refuse a sampler made for another training method (e.g. Euler on an epsilon-predicting DDPM model)."
     if SAMPLER_METHOD.get(sampler, method) != method:
-        fits = ' or '.join(s for s, m in SAMPLER_METHOD.items() if m == method)
+        fits = _either(s for s, m in SAMPLER_METHOD.items() if m == method)
         raise NanoSoraError(f'sample.sampler={sampler} needs flow.method={SAMPLER_METHOD[sampler]}; '
                             f'with flow.method={method} use {fits}')
+
+# what a model may predict, per method, in each method's own words: the first is the method's own target
+PREDICTIONS = {'rf': {'velocity': 'the velocity', 'data': 'the clean image', 'noise': 'the noise'},
+               'ddpm': {'eps': 'the noise', 'x0': 'the clean image', 'v': 'the velocity'}}
+METHOD_NAMES = {'rf': 'rectified flow', 'ddpm': "DDPM"}
+
+def check_prediction(predict: str, method: str):
+    "Refuse a `flow.predict` of the other method (naming this method's word for it) or an unknown one."
+    own = PREDICTIONS[method]
+    if predict == '' or predict in own: return
+    for other, names in PREDICTIONS.items():
+        if predict in names:
+            word = next(w for w, meaning in own.items() if meaning == names[predict])
+            raise NanoSoraError(f"flow.predict={predict} is {METHOD_NAMES[other]}'s name for {names[predict]}; "
+                                f'with flow.method={method} use {word}')
+    raise NanoSoraError(f"flow.predict must be one of {_either(own)} with flow.method={method} "
+                        f"('' = {next(iter(own))}), got {predict!r}")
 
 _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'precision'): ('fp16', 'bf16', 'fp32'),
             ('train', 'lr_schedule'): ('constant', 'cosine'),
@@ -289,6 +326,7 @@ class Config:
             need(getattr(t, key) % t.log_every == 0, f'train.{key}={getattr(t, key)} must be a multiple of '
                  f'train.log_every={t.log_every} (they run at logged steps)')
         check_sampler(self.sample.sampler, self.flow.method)
+        check_prediction(self.flow.predict, self.flow.method)
         need(self.flow.method == 'rf' or self.flow.contrastive == 0,
              'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
         return self
@@ -406,7 +444,9 @@ def add_sampling_args(p):
     "The sampling flags `nano_sora_sample` and `nano_sora_fid` share; unset flags keep the run's settings."
     p.add_argument('--steps', type=int, help="solver steps (default: the run's, 50)")
     p.add_argument('--sampler', choices=list(SAMPLER_METHOD),
-                   help="euler or heun (rectified flow), ddpm or ddim (DDPM)")
+                   help="euler, heun or rk4 (rectified flow), ddpm or ddim (DDPM)")
+    p.add_argument('--eta', type=float, help="ddim only: fresh noise per step, 0 = deterministic (the default) to "
+                   "1 = DDPM's posterior")
     p.add_argument('--cfg', type=float, help="classifier-free guidance scale (default: the run's; 1 = off)")
     p.add_argument('--cfg-interval', type=float, nargs=2, metavar=('LO', 'HI'), help='guide only for t in [LO, HI]')
     p.add_argument('--t-shift', type=float, help="time grid: 1 = even steps, < 1 shorter steps near the data")
@@ -426,8 +466,14 @@ def sampling_from_args(sc: SampleConfig, a) -> SampleConfig:
     need(a.seed >= 0, f'--seed must be >= 0, got {a.seed}')
     need(a.t_shift is None or math.isfinite(a.t_shift) and a.t_shift > 0,
          f'--t-shift must be positive, got {a.t_shift}')
+    need(a.eta is None or math.isfinite(a.eta) and 0 <= a.eta <= 1,
+         f'--eta must be in [0, 1] (0 = deterministic DDIM, 1 = DDPM-like), got {a.eta}')
+    need(not a.eta or (a.sampler or sc.sampler) == 'ddim',
+         f'--eta {a.eta} is the noise of DDIM steps; the {a.sampler or sc.sampler} sampler does not use it '
+         '(add --sampler ddim on a DDPM model, or drop --eta)')
+    eta = 0.0 if a.eta is None and a.sampler not in (None, 'ddim') else a.eta   # another sampler: no DDIM noise
     return with_changes(sc, steps=a.steps, sampler=a.sampler, cfg_scale=a.cfg,
-                        cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None, t_shift=a.t_shift)
+                        cfg_interval=tuple(a.cfg_interval) if a.cfg_interval else None, t_shift=a.t_shift, eta=eta)
 
 def config_to_dict(cfg: Config) -> dict:
     d = asdict(cfg)

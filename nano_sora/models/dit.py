@@ -6,7 +6,7 @@
 from __future__ import annotations
 import importlib.resources, json, re
 from pathlib import Path
-import torch
+import torch, torch.utils.checkpoint
 from einops import repeat
 from torch import nn
 from ..config import (ModelConfig, NanoSoraError, need, config_from_dict, config_to_dict, pick_device,
@@ -77,9 +77,15 @@ class DiT(nn.Module):
             if i == lo: full, keep = x, routed_tokens(x, self.cfg.route); x = gather_tokens(x, keep)
             if i == hi: x = scatter_tokens(full, keep, x)
             if i >= depth - n_skips: x = self.join(i, x, stash.pop())
-            x = block(x, c, rope)
+            x = self.run_block(block, x, c, rope)
             if i < n_skips: stash.append(x)
         return x
+
+    def run_block(self, block, x, c, rope=None):
+        "One block; with `model.grad_checkpoint` while training, its activations are recomputed in the backward pass."
+        if self.cfg.grad_checkpoint and self.training and torch.is_grad_enabled():
+            return torch.utils.checkpoint.checkpoint(block, x, c, rope, use_reentrant=False)
+        return block(x, c, rope)
 
     def join(self, i: int, x, s):
         "U-ViT's long skip into block i: a linear map of `[x; s]` (2D -> D), kept in x's dtype (fp32 under autocast)."
@@ -217,9 +223,9 @@ def guide_path(ckpt) -> Path:
     return path.parent/'guide.safetensors'
 
 def _task(cfg) -> dict:
-    "What a guide must share with the model it guides: the data, the sample shape, the classes and the method."
+    "What a guide must share with the model it guides: the data, the sample shape, the classes, the method and target."
     return dict(data=Path(str(cfg.data.source)).name.split('.')[0].split('-')[0], shape=cfg.model.input_shape,
-                classes=cfg.model.num_classes, method=cfg.flow.method)
+                classes=cfg.model.num_classes, method=cfg.flow.method, prediction=cfg.flow.target)
 
 def load_guide(guide, ckpt, cfg, device=None, use_ema: bool = True, compile: bool = False):
     "Autoguidance's weak model for the model of `ckpt` and `cfg`: `guide`, the recipe's own (None), or 'none'."

@@ -8,11 +8,11 @@ import functools, math
 import torch
 from torch import nn
 from ..config import FlowConfig, SampleConfig, need
-from .flow_matching import METHODS, SAMPLERS
+from .flow_matching import METHODS, SAMPLERS, PATHS, TARGETS, path_coefficients, from_data_noise
 
 # %% auto #0
 __all__ = ['ddpm_sampler', 'ddim_sampler', 'betas', 'alphas_cumprod', 'timestep_to_t', 't_to_timestep', 'q_sample', 'predict_x1',
-           'ddpm_loss', 'ddpm_step', 'ddim_step', 'ddpm_timesteps', 'diffusion_sampler']
+           'ddpm_path', 'ddpm_loss', 'ddpm_step', 'ddim_step', 'ddpm_timesteps', 'diffusion_sampler']
 
 # %% ../../nbs/12_ddpm.ipynb #c004
 def betas(schedule: str = 'linear', T: int = 1000) -> torch.Tensor:
@@ -47,12 +47,23 @@ def predict_x1(x_k: torch.Tensor, eps: torch.Tensor, a) -> torch.Tensor:
     return (x_k - (1 - a) ** 0.5 * eps) / a ** 0.5
 
 # %% ../../nbs/12_ddpm.ipynb #c013
+def ddpm_path(t: torch.Tensor, flow: FlowConfig):
+    "DDPM's (a, s) = (sqrt(ab_k), sqrt(1 - ab_k)) of x_k = a x1 + s eps, at DiT times t = 1 - k/T."
+    T = flow.timesteps
+    ab = alphas_cumprod(flow.beta_schedule, T, t.device)[((1 - t) * T).round().long().clamp(0, T - 1)]
+    return ab.sqrt().to(t.dtype), (1 - ab).sqrt().to(t.dtype)
+
+PATHS['ddpm'] = ddpm_path
+TARGETS.update(eps=lambda a, s: (0, 1), x0=lambda a, s: (1, 0), v=lambda a, s: (-s, a))   # flow.predict, DDPM's words
+
 def ddpm_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Tensor, y: torch.Tensor,
               flow: FlowConfig = FlowConfig()):
-    "DDPM epsilon loss: the noise x0 is the epsilon, t is rounded to a step k -> (loss, per-sample MSE `(B,)`)."
+    "DDPM loss: the noise x0 is the epsilon, t is rounded to a step k -> (loss, per-sample MSE `(B,)` of the target)."
     k = t_to_timestep(t, flow.timesteps)
+    t_k = timestep_to_t(k.float(), flow.timesteps)
     x_k = q_sample(x1, k, x0, alphas_cumprod(flow.beta_schedule, flow.timesteps, x1.device))
-    mse = (model(x_k, timestep_to_t(k.float(), flow.timesteps), y).float() - x0).pow(2).flatten(1).mean(1)
+    target = from_data_noise(x1, x0, *path_coefficients(t_k, flow, x1), flow.target)    # eps = x0 by default
+    mse = (model(x_k, t_k, y).float() - target).pow(2).flatten(1).mean(1)
     return mse.mean(), mse.detach()
 
 METHODS['ddpm'] = ddpm_loss     # flow.method=ddpm
@@ -74,17 +85,18 @@ def ddpm_timesteps(steps: int, T: int) -> list:
     need(0 < steps <= T, f'sample.steps={steps} must be between 1 and flow.timesteps={T} for a DDPM model')
     return torch.linspace(T - 1, 0, steps).round().long().tolist()
 
-def diffusion_sampler(step):
+def diffusion_sampler(step, uses_eta: bool = False):
     "A DDPM-family sampler from a one-step update: `run(f, x, sc, flow, generator)` walks spaced k, yielding each x."
     def run(f, x, sc: SampleConfig, flow: FlowConfig = FlowConfig(), generator=None):
         ab, ks = alphas_cumprod(flow.beta_schedule, flow.timesteps).tolist(), ddpm_timesteps(sc.steps, flow.timesteps)
+        kw = dict(eta=sc.eta) if uses_eta else {}      # DDIM's eta (sample.eta)
         for k, k_prev in zip(ks, ks[1:] + [None]):
             a_prev = ab[k_prev] if k_prev is not None else 1.0     # after the last step: the data, ab = 1
             z = (torch.randn(x.shape, device=x.device, generator=generator) if k_prev is not None
                  else torch.zeros_like(x))
-            x = step(x, f(x, timestep_to_t(k, flow.timesteps)), ab[k], a_prev, z)
+            x = step(x, f(x, timestep_to_t(k, flow.timesteps)), ab[k], a_prev, z, **kw)
             yield x
     return run
 
-ddpm_sampler, ddim_sampler = diffusion_sampler(ddpm_step), diffusion_sampler(ddim_step)
+ddpm_sampler, ddim_sampler = diffusion_sampler(ddpm_step), diffusion_sampler(ddim_step, uses_eta=True)
 SAMPLERS.update(ddpm=ddpm_sampler, ddim=ddim_sampler)     # sample.sampler=ddpm or ddim

@@ -7,13 +7,15 @@ from __future__ import annotations
 import dataclasses, math
 import torch
 from torch import nn
-from ..config import FlowConfig, SampleConfig, need, autocast, check_sampler
+from ..config import FlowConfig, SampleConfig, need, autocast, check_sampler, PREDICTIONS
 from ..data.loader import to_uint8
 
 # %% auto #0
-__all__ = ['METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'shift_t', 'sample_t', 'drop_labels', 'draw_noise', 'flow_loss',
+__all__ = ['CLAMP', 'PATHS', 'TARGETS', 'METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'path_coefficients', 'from_data_noise',
+           'to_data_noise', 'convert', 'shift_t', 'sample_t', 'drop_labels', 'draw_noise', 'negatives', 'flow_loss',
            'toy_data', 'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step',
-           'time_grid', 'ode_sampler', 'sample', 'balanced_labels', 'sampling_precision', 'generate']
+           'rk4_step', 'time_grid', 'ode_sampler', 'sampler_input', 'sample', 'balanced_labels', 'sampling_precision',
+           'generate']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -24,6 +26,36 @@ def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Te
 def velocity(x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
     "The target: the constant velocity v = x1 - x0 of the straight path."
     return x1 - x0
+
+# %% ../../nbs/06_flow_matching.ipynb #c005b
+CLAMP = {'rf': 0.02}   # per method, the smallest |determinant| the samplers' conversions divide by ("Near the ends")
+
+# flow.method -> (a, s) of its path x_t = a x_data + s noise at DiT time t (0 = noise, 1 = data); lesson 12 adds ddpm
+PATHS = {'rf': lambda t, flow: (t, 1 - t)}
+# flow.target -> its coefficients (c_data, c_noise) on the path (a, s): what the network predicts; lesson 12 adds DDPM's
+TARGETS = {'velocity': lambda a, s: (1, -1), 'data': lambda a, s: (1, 0), 'noise': lambda a, s: (0, 1)}
+
+def path_coefficients(t, flow: FlowConfig, like: torch.Tensor):
+    "(a, s) of `flow.method`'s path at times t (a float or `(B,)`), shaped to broadcast against `like` `(B, ...)`."
+    t = torch.as_tensor(t, dtype=like.dtype, device=like.device)
+    return PATHS[flow.method](t.view(-1, *([1] * (like.dim() - 1))) if t.dim() else t, flow)
+
+def from_data_noise(x_data, noise, a, s, target: str):
+    "The quantity `target` of a data point and its noise on the path (a, s), e.g. 'velocity': x_data - noise."
+    c_data, c_noise = TARGETS[target](a, s)
+    return c_data * x_data + c_noise * noise
+
+def to_data_noise(pred, x_t, a, s, target: str, clamp: float = 0.0):
+    "(data, noise) from x_t = a data + s noise and a prediction of `target`: a 2x2 solve, |determinant| >= clamp."
+    c_data, c_noise = TARGETS[target](a, s)
+    det = torch.as_tensor(a * c_noise - s * c_data, dtype=pred.dtype, device=pred.device)
+    det = det.abs().clamp(min=clamp).copysign(det)
+    return (c_noise * x_t - s * pred) / det, (a * pred - c_data * x_t) / det
+
+def convert(pred, x_t, a, s, target: str, to: str, clamp: float = 0.0):
+    "A prediction of `target` at x_t as the quantity `to` (e.g. 'data' -> 'velocity'), through (data, noise)."
+    if to == target: return pred
+    return from_data_noise(*to_data_noise(pred, x_t, a, s, target, clamp), a, s, to)
 
 # %% ../../nbs/06_flow_matching.ipynb #c007
 def shift_t(t, s: float):
@@ -51,15 +83,23 @@ def draw_noise(x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig, null_class: 
     t = sample_t(len(x1), flow, x1.device, generator)
     return x0, t, drop_labels(y, flow.label_dropout, null_class, generator)
 
+def negatives(t: torch.Tensor) -> torch.Tensor:
+    "Each sample's negative `(B,)`: the next one in the order of the drawn times t, one cycle through the batch."
+    order = t.argsort()
+    perm = torch.empty_like(order)
+    perm[order] = order.roll(-1)
+    return perm
+
 def flow_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Tensor, y: torch.Tensor,
               flow: FlowConfig = FlowConfig()):
-    "Rectified-flow loss of data x1, noise x0, times t and labels y -> (loss, per-sample MSE `(B,)`)."
-    x_t, v = interpolate(x0, x1, t), velocity(x0, x1)
-    v_pred = model(x_t, t, y).float()
-    mse = (v_pred - v).pow(2).flatten(1).mean(1)
+    "Rectified-flow loss of data x1, noise x0, times t and labels y -> (loss, per-sample MSE `(B,)` of the target)."
+    x_t = interpolate(x0, x1, t)
+    target = from_data_noise(x1, x0, *path_coefficients(t, flow, x1), flow.target)   # velocity x1 - x0 by default
+    pred = model(x_t, t, y).float()
+    mse = (pred - target).pow(2).flatten(1).mean(1)
     loss = mse.mean()
-    if flow.contrastive > 0:   # negatives: the targets of the other samples, rolled by one
-        loss = loss - flow.contrastive * (v_pred - v.roll(1, dims=0)).pow(2).mean()
+    if flow.contrastive > 0:   # away from another sample's target
+        loss = loss - flow.contrastive * (pred - target[negatives(t)]).pow(2).mean()
     return loss, mse.detach()
 
 METHODS = {'rf': flow_loss}   # flow.method -> loss(model, x1, x0, t, y, flow) -> (loss, per-sample MSE)
@@ -130,6 +170,16 @@ def heun_step(v, x, t: float, h: float):
     if t + h > 1 - 1e-6: return x + h * v0      # never ask the model at t = 1, a time training almost never samples
     return x + h / 2 * (v0 + v(x + h * v0, t + h))
 
+def rk4_step(v, x, t: float, h: float):
+    "Classic Runge-Kutta: slopes at t, t + h/2 (twice), t + h weighted 1, 2, 2, 1; onto t = 1 Heun's 3rd-order step."
+    k1 = v(x, t)
+    if t + h > 1 - 1e-6:    # never ask at t = 1: slopes at t, t + h/3, t + 2h/3 (error h^4: still 4th order)
+        k2 = v(x + h / 3 * k1, t + h / 3)
+        return x + h / 4 * (k1 + 3 * v(x + 2 * h / 3 * k2, t + 2 * h / 3))
+    k2 = v(x + h / 2 * k1, t + h / 2)
+    k3 = v(x + h / 2 * k2, t + h / 2)
+    return x + h / 6 * (k1 + 2 * k2 + 2 * k3 + v(x + h * k3, t + h))
+
 def time_grid(steps: int, s: float = 1.0) -> list:
     "The solver's `steps + 1` times from 0 to 1: even steps (s = 1), shifted by `shift_t` otherwise."
     return shift_t(torch.linspace(0, 1, steps + 1, dtype=torch.float64), s).tolist()
@@ -143,9 +193,19 @@ def ode_sampler(step):
             yield x
     return run
 
-SAMPLERS = {'euler': ode_sampler(euler_step), 'heun': ode_sampler(heun_step)}   # lesson 12 adds 'ddpm' and 'ddim' 
+SAMPLERS = {'euler': ode_sampler(euler_step), 'heun': ode_sampler(heun_step),   # lesson 12 adds 'ddpm' and 'ddim'
+            'rk4': ode_sampler(rk4_step)}
 
 # %% ../../nbs/06_flow_matching.ipynb #c102
+def sampler_input(f, flow: FlowConfig):
+    "The guided model `f(x, t)` as what the samplers of `flow.method` step with (rf: the velocity, ddpm: eps)."
+    own, clamp = next(iter(PREDICTIONS[flow.method])), CLAMP.get(flow.method, 0.0)
+    if flow.target == own: return f
+    def converted(x, t):
+        a, s = path_coefficients(t, flow, x)
+        return convert(f(x, t), x, a, s, flow.target, own, clamp)
+    return converted
+
 @torch.no_grad()
 def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None, precision: str = 'fp32',
            return_trajectory: bool = False, flow: FlowConfig = FlowConfig(), guide=None):
@@ -156,7 +216,8 @@ def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None,
     model.eval()
     device = next(model.parameters()).device
     if x0 is None: x0 = torch.randn(len(y), *model.input_shape, device=device, generator=generator)   # images or clips
-    f = lambda x, t: guided_velocity(model, x, t, y, sc.cfg_scale, sc.cfg_interval, guide)   # rf: v, ddpm: epsilon
+    f = lambda x, t: guided_velocity(model, x, t, y, sc.cfg_scale, sc.cfg_interval, guide)   # what the model predicts
+    f = sampler_input(f, flow)                                                  # -> rf: the velocity, ddpm: epsilon
     x, traj = x0.float(), [x0.float().cpu()] if return_trajectory else None
     with autocast(precision, device):
         for x in SAMPLERS[sc.sampler](f, x, sc, flow, generator):
