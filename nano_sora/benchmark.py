@@ -181,7 +181,7 @@ def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', 
     run = train(cfg, run_dir, device=device)
     x, seconds, sampler = sample_recipe(run_dir, n, device, batch_size)
     value = score(x, cfg, device, ref)
-    return dict(date=time.strftime('%Y-%m-%d'), preset=preset, seed=seed, minutes=minutes,
+    return dict(date=time.strftime('%Y-%m-%d'), kind='speedrun', preset=preset, seed=seed, minutes=minutes,
                 train_minutes=round(run['minutes'], 2), steps=run['step'], images=run['step'] * cfg.train.batch_size,
                 img_per_s=round(run['img_per_s']), loss=round(run['loss'], 4), peak_gib=run['peak_gpu_gib'],
                 fid=round(value, 3), n=n, sampler=sampler, sampling_seconds=round(seconds, 2),

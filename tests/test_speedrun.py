@@ -18,8 +18,10 @@ RECIPE = ['sample.guide_epoch=1', 'sample.cfg_scale=2', 'train.sample_every_epoc
 
 
 def run(*args, cwd, timeout=600):
+    "`python -c` running nano_sora.MODULE's FUNCTION as its console script, in `cwd`: (exit code, stdout, stderr)."
+    env = {**ENV, 'NANO_SORA_INCEPTION': str(INCEPTION), 'NANO_SORA_CACHE': str(Path(cwd)/'cache')}
     r = subprocess.run([sys.executable, '-c', 'import sys; from nano_sora.{} import {} as m; m()'.format(*args[:2]),
-                        *map(str, args[2:])], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=timeout)
+                        *map(str, args[2:])], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -41,8 +43,6 @@ def speedrun(colours, tmp_path_factory):
     "One speedrun of the tiny preset: (exit code, stdout, stderr, the folder it ran in)."
     if not INCEPTION.is_file(): pytest.skip(f'needs the Inception weights at {INCEPTION}')
     cwd = tmp_path_factory.mktemp('speedrun')
-    env = {'NANO_SORA_INCEPTION': str(INCEPTION), 'NANO_SORA_CACHE': str(cwd/'cache')}
-    ENV.update(env)
     return (*run('benchmark', 'speedrun_main', '--preset', 'tiny', '--minutes', '0.25', '--n', '20', '--data', colours,
                  '--device', 'cpu', '--set', *RECIPE, cwd=cwd), cwd)
 
@@ -53,7 +53,8 @@ def test_speedrun_writes_one_record(speedrun):
     lines = (cwd/'records.jsonl').read_text().splitlines()
     assert len(lines) == 1
     r = json.loads(lines[0])
-    assert r['preset'] == 'tiny' and r['seed'] == 0 and r['steps'] > 0 and r['images'] == 16 * r['steps']
+    assert r['kind'] == 'speedrun' and r['preset'] == 'tiny' and r['seed'] == 0
+    assert r['steps'] > 0 and r['images'] == 16 * r['steps']
     assert math.isfinite(r['fid']) and r['fid'] >= 0 and r['n'] == 20 and r['gpu'] == 'cpu'
     assert 'autoguidance 2.0' in r['sampler'] and r['sampling_seconds'] > 0
     assert r['command'].startswith('nano_sora_speedrun --preset tiny --minutes 0.25 --seeds 0 --n 20 --data ')
