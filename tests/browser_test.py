@@ -39,10 +39,11 @@ def clean_copy(src: Path, dst: Path) -> Path:
 
 
 def select(names) -> list:
-    "Notebook paths for the names given: paths, or lesson number prefixes like 07."
+    "Notebook paths for the names given: paths, or lesson numbers like 07 or 07a."
     out = []
     for n in names:
-        hits = [REPO/n] if n.endswith('.ipynb') else sorted((REPO/'nbs').glob(f'{n}*.ipynb'))
+        hits = [REPO/n] if n.endswith('.ipynb') else \
+            sorted((REPO/'nbs').glob(f'{n}_*.ipynb')) or sorted((REPO/'nbs').glob(f'{n}*.ipynb'))   # 07, not 07a
         if len(hits) != 1 or not hits[0].is_file(): fail(f'{n!r} names no single notebook in nbs/')
         out.append(hits[0].resolve())
     return out
