@@ -58,6 +58,8 @@ setuptools.setup(
     zip_safe=False,
     entry_points={
         'console_scripts': cfg.get('console_scripts', '').split(),
+        # the modules that fill the registries (config.load_extensions imports them)
+        'nano_sora.extensions': cfg.get('extensions', '').split(),
         'nbdev': [f'{cfg.get("lib_path")}={cfg.get("lib_name")}._modidx:d'],
     },
     **setup_cfg)

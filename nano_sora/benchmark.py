@@ -9,12 +9,12 @@ from pathlib import Path
 import torch
 import nano_sora
 from .config import (Config, need, cli, run_as_script, get_config, pick_device, with_changes, write_atomic,
-                              check_writable, append_line, PRESETS)
+                              check_writable, append_line, PRESETS, load_extensions)
 from .data.loader import GPULoader, cifar10_mirror
 from .models.dit import flops_per_image, load_model, load_guide
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
-from .training.train import build, train_step, method_loss, load_extensions, prepare, train
-from .training.distributed import Dist
+from .training.train import Dist, build, train_step, method_loss, prepare, train
+import nano_sora.training.muon  # noqa: F401  (train.optimizer=muon: the GPU presets this lesson measures, lesson 7a)
 from .training.evaluation import (load_inception, load_reference, reference_stats, frechet_distance,
                                            feature_stats, inception_features)
 from .inference import describe_sampling

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_config.ipynb #c002
 from __future__ import annotations
-import contextlib, dataclasses, errno, functools, math, os, shutil, sys
+import contextlib, dataclasses, errno, functools, importlib.metadata, math, os, shutil, sys
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
@@ -12,11 +12,11 @@ import yaml
 
 # %% auto #0
 __all__ = ['SAMPLER_METHOD', 'PREDICTIONS', 'METHOD_NAMES', 'MODEL_SIZES', 'PRESETS', 'EVALUATIONS', 'DEFAULT_PRESET',
-           'NanoSoraError', 'need', 'cli', 'run_as_script', 'write_atomic', 'append_line', 'check_writable',
-           'pick_device', 'autocast', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
-           'check_sampler', 'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config',
+           'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'write_atomic', 'append_line',
+           'check_writable', 'pick_device', 'autocast', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig',
+           'DataConfig', 'check_sampler', 'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config',
            'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config']
+           'config_from_dict', 'save_config', 'load_config', 'load_extensions']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -503,3 +503,11 @@ def load_config(path) -> Config:
     try: d = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e: raise NanoSoraError(f'{path} is not valid YAML: {str(e).splitlines()[0]}')
     return config_from_dict(d, where=str(path))
+
+# %% ../nbs/01_config.ipynb #c046
+EXTENSIONS = 'nano_sora.extensions'   # the entry point group of the modules that fill the registries
+
+@functools.cache
+def load_extensions() -> list:
+    "Import the modules of every `nano_sora.extensions` entry point (once): the later lessons' registry entries."
+    return [ep.load() for ep in importlib.metadata.entry_points(group=EXTENSIONS)]

@@ -10,11 +10,10 @@ import numpy as np
 import torch
 from einops import rearrange
 from .config import (NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args,
-                              sampling_from_args)
+                              sampling_from_args, load_extensions)
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
 from .models.dit import load_model, load_guide, read_checkpoint, export_weights, guide_path
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
-from .training.train import load_extensions
 
 # %% auto #0
 __all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'describe_sampling', 'main']

@@ -2,10 +2,11 @@
 
 Each lesson (default 07, 08 and 15) is a copy of its notebook with the outputs cleared; JupyterLab's own Run All runs
 every cell, `#| gpu` cells included (on a CPU they print one line and skip). A lesson fails if a cell errors or does
-not run, or a widget does not display, and then on its own check: lesson 7's live training panel appears and its image
-changes while or after `train` runs; lesson 8's sampler panel shows an image and a new seed + Generate redraws it;
-lesson 15's panels show images and dragging the trajectory scrubber's slider changes its image. One line per lesson
-(seconds, ok or FAILED), one screenshot per lesson in --out, and exit 1 with a one-line message if any failed.
+not run, or a widget does not display. Lessons 7 and 8 draw with matplotlib only: Run All must finish clean. Lesson 15
+holds the course's widgets and their checks: the live training panel appears and its image changes while or after
+`train` runs; the sampler panel shows an image and a new seed + Generate redraws it; every panel shows an image and
+dragging the trajectory scrubber's slider changes its image. One line per lesson (seconds, ok or FAILED), one
+screenshot per lesson in --out, and exit 1 with a one-line message if any failed.
 
     python tests/browser_test.py [07 08 15 | nbs/NN_name.ipynb ...] [--out runs/browser-test] [--timeout 600]
 """
@@ -38,10 +39,11 @@ def clean_copy(src: Path, dst: Path) -> Path:
 
 
 def select(names) -> list:
-    "Notebook paths for the names given: paths, or lesson number prefixes like 07."
+    "Notebook paths for the names given: paths, or lesson numbers like 07 or 07a."
     out = []
     for n in names:
-        hits = [REPO/n] if n.endswith('.ipynb') else sorted((REPO/'nbs').glob(f'{n}*.ipynb'))
+        hits = [REPO/n] if n.endswith('.ipynb') else \
+            sorted((REPO/'nbs').glob(f'{n}_*.ipynb')) or sorted((REPO/'nbs').glob(f'{n}*.ipynb'))   # 07, not 07a
         if len(hits) != 1 or not hits[0].is_file(): fail(f'{n!r} names no single notebook in nbs/')
         out.append(hits[0].resolve())
     return out
@@ -188,9 +190,9 @@ def wait_redraw(page, img, before: str, seconds: float, what: str):
 
 
 def check_live(page) -> str:
-    "Lesson 7: the LiveTraining panel shows the run and its image changed while or after `train` ran."
+    "The LiveTraining panel shows the run and its image changed while or after `train` ran."
     seen = page.evaluate('() => window.browserTestSeen')
-    if seen is None: raise LessonFailed('no code cell uses LiveTraining(')
+    if seen is None: raise LessonFailed(f'no code cell contains {LIVE_CELL!r}')
     size = shown(page.locator(f'{LIVE} img.widget-image').first, 'the live training panel')
     if seen['images'] < 2: raise LessonFailed(f'the live training panel never changed its image ({seen})')
     return (f'live training panel {size[0]}x{size[1]} redrawn {seen["images"] - 1} times, '
@@ -198,7 +200,7 @@ def check_live(page) -> str:
 
 
 def check_sampler(page) -> str:
-    "Lesson 8: the sampler panel shows an image; a new seed + Generate replaces it (the pretrained model: ~25 s)."
+    "The sampler panel shows an image; a new seed + Generate replaces it (the pretrained model: ~25 s)."
     img = page.locator(f'{SAMPLER} img').first
     size = shown(img, 'the sampler panel (a widget with a Generate button)')
     before = img.get_attribute('src')
@@ -224,7 +226,7 @@ def drag(page, slider, frac: float) -> str:
 
 
 def check_widgets(page) -> str:
-    "Lesson 15: every panel shows an image; dragging the trajectory scrubber to its start, then its end, redraws it."
+    "Every panel shows an image; dragging the trajectory scrubber to its start, then its end, redraws it."
     panels = page.locator('.jp-OutputArea .widget-vbox:has(img.widget-image)')
     if not panels.count(): raise LessonFailed('no panel (a widget with an image) is displayed')
     for i in range(panels.count()): shown(panels.nth(i).locator('img.widget-image').first, f'panel {i + 1}')
@@ -239,8 +241,9 @@ def check_widgets(page) -> str:
     return f'{panels.count()} panels show images; the scrubber redrew at steps {" and ".join(readouts)}'
 
 
-CHECKS = {'07': check_live, '08': check_sampler, '15': check_widgets}
-WATCHED = {'07': 'LiveTraining('}           # cells watched from before Run All, for what changes while they run
+LIVE_CELL = 'train(live_cfg'                # lesson 15's cell that trains with LiveTraining
+CHECKS = {'15': [check_widgets, check_sampler, check_live]}       # lessons 7 and 8: Run All clean is the check
+WATCHED = {'15': LIVE_CELL}                 # cells watched from before Run All, for what changes while they run
 
 
 class Lesson:
@@ -269,7 +272,7 @@ class Lesson:
             if self.error: raise self.error
             n = wait_run_all(page, name, timeout_s - (time.time() - self.t0))
             key = name[:2]
-            detail = CHECKS[key](page) if key in CHECKS else 'no lesson-specific check'
+            detail = '; '.join(check(page) for check in CHECKS[key]) if key in CHECKS else 'no widget to check'
             page.screenshot(path=str(shot))
             return True, f'{n} code cells ran clean; {detail}; screenshot {shot.relative_to(REPO)}'
         except (LessonFailed, PlaywrightError) as e:

@@ -41,7 +41,9 @@ def select(names) -> list:
     for n in names:
         path = Path(n)
         if path.suffix == '.ipynb' and path.exists(): picked.append(path.resolve()); continue
-        hits = [p for p in lessons if p.stem == n or p.stem.startswith(n.removesuffix('.ipynb'))]
+        n = n.removesuffix('.ipynb')
+        hits = [p for p in lessons if p.stem == n or p.stem.startswith(n + '_')] \
+            or [p for p in lessons if p.stem.startswith(n)]                        # 07 is lesson 7, not 7a too
         if not hits: sys.exit(f'run_all: no notebook matches {n!r} in {NBS}')
         picked += hits
     return picked

@@ -107,6 +107,17 @@ def test_wheel_ships_the_pretrained_model(wheel):
             assert z.getinfo(name).file_size == p.stat().st_size, name
 
 
+def test_wheel_declares_the_extensions_and_the_train_command(wheel):
+    "The wheel's entry points: settings.ini's `extensions` as the nano_sora.extensions group, and nano_sora_train."
+    with zipfile.ZipFile(wheel[0]) as z:
+        text = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/entry_points.txt'))).decode()
+    points = configparser.ConfigParser(delimiters=['=']); points.read_string(text)
+    assert dict(points['nano_sora.extensions']) == dict(s.split('=') for s in settings()['extensions'].split())
+    for module in points['nano_sora.extensions'].values():      # what config.load_extensions() imports
+        assert (ROOT/(module.replace('.', '/') + '.py')).is_file(), module
+    assert points['console_scripts']['nano_sora_train'] == 'nano_sora.cli:main'
+
+
 def test_sdist_carries_settings_and_the_pretrained_model(source, tmp_path):
     "The source distribution holds settings.ini (setup.py reads every setting there) and the pretrained files."
     hook = 'import sys, setuptools.build_meta as backend; print(backend.build_sdist(sys.argv[1]))'

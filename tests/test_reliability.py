@@ -43,11 +43,11 @@ def cli(module, *args, timeout=120):
 
 def train_cli(run_dir, data, *extra):
     "A new tiny run in `run_dir`; `extra` ends the --set list or adds flags."
-    return cli('nano_sora.training.train', '--run-dir', run_dir, '--data', data, '--preset', 'tiny', '--quiet', *RUN, *extra)
+    return cli('nano_sora.cli', '--run-dir', run_dir, '--data', data, '--preset', 'tiny', '--quiet', *RUN, *extra)
 
 
 def resume_cli(run_dir, *extra):
-    return cli('nano_sora.training.train', '--run-dir', run_dir, '--resume', '--quiet', *extra)
+    return cli('nano_sora.cli', '--run-dir', run_dir, '--resume', '--quiet', *extra)
 
 
 def metrics(run_dir):
@@ -107,7 +107,7 @@ def finish_by_resuming(run, limit=3):
 
 
 def start(run, data, *extra):
-    return subprocess.Popen([PY, '-m', 'nano_sora.training.train', '--run-dir', str(run), '--data', data, '--preset', 'tiny',
+    return subprocess.Popen([PY, '-m', 'nano_sora.cli', '--run-dir', str(run), '--data', data, '--preset', 'tiny',
                              '--quiet', *RUN, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
 
 
@@ -137,7 +137,7 @@ def test_kill_9_then_resume(trial, data, reference, tmp_path):
 
 def test_sigint_saves_says_how_to_resume_and_resumes_exactly(data, reference, tmp_path):
     run = tmp_path/'run'
-    proc = subprocess.Popen([PY, '-m', 'nano_sora.training.train', '--run-dir', str(run), '--data', data, '--preset', 'tiny',
+    proc = subprocess.Popen([PY, '-m', 'nano_sora.cli', '--run-dir', str(run), '--data', data, '--preset', 'tiny',
                              *RUN], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     wait_for(lambda: (run/'metrics.jsonl').exists() and len(metrics(run)) >= 15, proc)
     proc.send_signal(signal.SIGINT)
@@ -160,7 +160,7 @@ def test_diverging_run_writes_no_bad_checkpoint(data, tmp_path):
     # a good checkpoint first, then a resume that diverges: the message names the checkpoint it resumed from
     code, _, err = train_cli(tmp_path/'late', data, 'train.log_every=5', '--max-steps', '20')
     assert code == 0, err
-    code, err = in_process('nano_sora.training.train', ['--run-dir', tmp_path/'late', '--resume', '--quiet', '--max-steps', '40',
+    code, err = in_process('nano_sora.cli', ['--run-dir', tmp_path/'late', '--resume', '--quiet', '--max-steps', '40',
                                                         '--set', 'train.lr=1e6', 'train.grad_clip=0'])
     one_line_error(code, err, 'loss became', 'checkpoints/last.pt')
     for ck in (tmp_path/'late'/'checkpoints').glob('*.pt'):
@@ -187,7 +187,7 @@ def test_code_carrying_checkpoint_never_runs(checkpoint, tmp_path):
     run = tmp_path/'run'
     shutil.copytree(checkpoint, run)
     payload_checkpoint(run/'checkpoints'/'zz_newest.pt', marker)         # the newest file: what --resume would read
-    code, err = in_process('nano_sora.training.train', ['--run-dir', run, '--resume', '--quiet'])
+    code, err = in_process('nano_sora.cli', ['--run-dir', run, '--resume', '--quiet'])
     one_line_error(code, err, 'refused unread')
     TALLY['inputs'] += 1
     if marker.exists(): TALLY['code_executed'] += 1
@@ -203,7 +203,7 @@ def test_foreign_run_folder_is_left_alone(data, tmp_path):
     code, _, err = train_cli(run, data, '--max-steps', '5')
     assert code == 0, err
     before = snapshot(run)
-    train = lambda *args: in_process('nano_sora.training.train', ['--run-dir', run, '--quiet', *args])
+    train = lambda *args: in_process('nano_sora.cli', ['--run-dir', run, '--quiet', *args])
     code, err = train('--data', data, '--preset', 'tiny', '--set', 'train.lr=1e-2')
     one_line_error(code, err, 'holds another run', '--resume', '--run-dir')
     assert snapshot(run) == before                                   # config, checkpoints and metrics untouched
@@ -219,12 +219,12 @@ def test_two_processes_one_folder(data, tmp_path):
     run = tmp_path/'run'
     first = start(run, data, '--epochs', '200')
     wait_for(lambda: (run/'metrics.jsonl').exists(), first)
-    train = lambda *args: in_process('nano_sora.training.train', ['--run-dir', run, '--resume', '--quiet', *args])
+    train = lambda *args: in_process('nano_sora.cli', ['--run-dir', run, '--resume', '--quiet', *args])
     one_line_error(*train(), 'is in use by process', str(first.pid))
     first.send_signal(signal.SIGKILL); first.wait()                  # its lock stays behind, stale
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = in_process('nano_sora.training.train', ['--run-dir', run, '--resume', '--max-steps', '3'])[0]
+        code = in_process('nano_sora.cli', ['--run-dir', run, '--resume', '--max-steps', '3'])[0]
     assert code == 0 and 'took over the lock of process' in out.getvalue(), out.getvalue()
     TALLY['faults'] += 2
 
@@ -240,7 +240,7 @@ def test_full_disk_and_read_only_folders(data, tmp_path):
         assert not list((disk/'run'/'checkpoints').glob('*.tmp'))
         for ck in (disk/'run'/'checkpoints').glob('*.pt'): torch.load(ck, weights_only=True)
         subprocess.run(['mount', '-o', 'remount,ro', str(disk)], check=True)
-        one_line_error(*in_process('nano_sora.training.train', ['--run-dir', disk/'other', '--data', data]), 'not writable')
+        one_line_error(*in_process('nano_sora.cli', ['--run-dir', disk/'other', '--data', data]), 'not writable')
         one_line_error(*in_process('nano_sora.inference', ['--ckpt', disk/'run', '--n', '2', '--out', disk/'s.png']),
                        'not writable')
         TALLY['faults'] += 3
@@ -249,7 +249,7 @@ def test_full_disk_and_read_only_folders(data, tmp_path):
 
 
 BAD = {   # script: [(arguments, words the one-line error must hold)]
-    'nano_sora.training.train': [
+    'nano_sora.cli': [
         (['--epochs', '0'], 'train.epochs must be positive'), (['--max-steps', '-1'], 'train.max_steps must be >= 0'),
         (['--minutes', 'nan'], 'train.minutes must be a finite number'), (['--minutes', '-2'], 'train.minutes must be >= 0'),
         (['--set', 'train.log_every=0'], 'train.log_every must be positive'),
@@ -294,7 +294,7 @@ def checkpoint(data, tmp_path_factory):
 def test_bad_values_get_one_line(script, checkpoint, tmp_path):
     extra = {'nano_sora.inference': ['--ckpt', checkpoint, '--out', tmp_path/'s.png'],
              'nano_sora.training.evaluation': ['--ckpt', checkpoint],
-             'nano_sora.training.train': ['--run-dir', tmp_path/'run', '--data', checkpoint.parent/'nothing.zip'],
+             'nano_sora.cli': ['--run-dir', tmp_path/'run', '--data', checkpoint.parent/'nothing.zip'],
              'nano_sora.benchmark': []}[script]
     for args, words in BAD[script]:
         code, err = in_process(script, [*extra, *args])             # argparse: the later flag wins
@@ -307,7 +307,7 @@ def test_config_files(checkpoint, tmp_path):
     "--config starts a run from another run's config.yaml (with --set on top); every file in configs/ is valid."
     import yaml
     from nano_sora.config import load_config
-    code, err = in_process('nano_sora.training.train', ['--config', checkpoint/'config.yaml', '--run-dir', tmp_path/'again',
+    code, err = in_process('nano_sora.cli', ['--config', checkpoint/'config.yaml', '--run-dir', tmp_path/'again',
                                                         '--quiet'])
     assert code == 0, err
     a, b = (yaml.safe_load((d/'config.yaml').read_text()) for d in (checkpoint, tmp_path/'again'))

@@ -5,33 +5,26 @@
 # %% ../../nbs/17_multi_gpu.ipynb #c002
 from __future__ import annotations
 import os
-from dataclasses import dataclass, field
 import torch
 import torch.distributed as dist
 if dist.is_available(): import torch.distributed.nn  # noqa: F401  before any group exists: see `destroy_distributed`
 from torch import nn
 from ..config import NanoSoraError
+from .train import Dist
 
 # %% auto #0
-__all__ = ['Dist', 'setup_distributed', 'destroy_distributed', 'local_batch', 'shard', 'DDP']
+__all__ = ['DDPDist', 'setup_distributed', 'destroy_distributed', 'local_batch', 'DDP']
 
 # %% ../../nbs/17_multi_gpu.ipynb #c004
-@dataclass
-class Dist:
-    "This process's place in a torchrun job, and the few collective operations the trainer needs."
-    rank: int = 0            # 0..world_size-1 over all machines
-    local_rank: int = 0      # the GPU on this machine
-    world_size: int = 1      # number of processes
-    device: torch.device = field(default_factory=lambda: torch.device('cpu'))
-
-    @property
-    def is_main(self) -> bool: return self.rank == 0   # rank 0 writes checkpoints, metrics, samples and the console
+class DDPDist(Dist):
+    "Lesson 7's `Dist` for one of several processes under torchrun: collectives over the group, DDP, batch slices."
 
 def setup_distributed(device) -> Dist:
     "Read RANK, LOCAL_RANK, WORLD_SIZE (from torchrun); with WORLD_SIZE > 1 pick `cuda:LOCAL_RANK` and join the group."
     e = os.environ
-    d = Dist(int(e.get('RANK', 0)), int(e.get('LOCAL_RANK', 0)), int(e.get('WORLD_SIZE', 1)), torch.device(device))
-    if d.world_size == 1: return d
+    rank, local_rank, world_size = int(e.get('RANK', 0)), int(e.get('LOCAL_RANK', 0)), int(e.get('WORLD_SIZE', 1))
+    if world_size == 1: return Dist(device=torch.device(device))
+    d = DDPDist(rank, local_rank, world_size, torch.device(device))
     if d.device.type == 'cuda':
         d.device = torch.device('cuda', d.local_rank); torch.cuda.set_device(d.device)
     if not dist.is_initialized():
@@ -50,22 +43,23 @@ def local_batch(batch_size: int, world_size: int) -> int:
                             f'{world_size} processes; use {batch_size // world_size * world_size or world_size}')
     return batch_size // world_size
 
-def shard(x: torch.Tensor, d: Dist) -> torch.Tensor:
+def _shard(self, x: torch.Tensor) -> torch.Tensor:
     "This rank's contiguous slice of a global batch: rows [rank * B/N, (rank + 1) * B/N)."
-    n = local_batch(len(x), d.world_size)
-    return x[d.rank * n:(d.rank + 1) * n]
+    n = local_batch(len(x), self.world_size)
+    return x[self.rank * n:(self.rank + 1) * n]
+
+DDPDist.shard = _shard
 
 # %% ../../nbs/17_multi_gpu.ipynb #c009
 def _all_mean(self, values) -> list:
-    "The mean over all ranks of a few numbers, in one all-reduce (the numbers themselves for one process)."
-    if self.world_size == 1: return [float(v) for v in values]
+    "The mean over all ranks of a few numbers, in one all-reduce."
     t = torch.stack([torch.as_tensor(v, dtype=torch.float64, device=self.device) for v in values])
     dist.all_reduce(t)                                    # sum; gloo has no average
     return (t / self.world_size).tolist()
 
 def _barrier(self):
     "Wait until every rank gets here."
-    if self.world_size > 1: dist.barrier(device_ids=[self.local_rank] if self.device.type == 'cuda' else None)
+    dist.barrier(device_ids=[self.local_rank] if self.device.type == 'cuda' else None)
 
 class DDP(nn.parallel.DistributedDataParallel):
     "DistributedDataParallel that still answers the wrapped model's attributes (e.g. the DiT's `null_class`)."
@@ -74,8 +68,7 @@ class DDP(nn.parallel.DistributedDataParallel):
         except AttributeError: return getattr(self.module, name)
 
 def _wrap(self, model: nn.Module) -> nn.Module:
-    "The model in DDP for several processes (gradients averaged in backward); the model itself for one."
-    if self.world_size == 1: return model
+    "The model in DDP: gradients averaged over the ranks during the backward pass."
     return DDP(model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
 
-Dist.all_mean, Dist.barrier, Dist.wrap = _all_mean, _barrier, _wrap
+DDPDist.all_mean, DDPDist.barrier, DDPDist.wrap = _all_mean, _barrier, _wrap

@@ -4,21 +4,22 @@
 
 # %% ../../nbs/10_evaluation.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, hashlib, os, sys, urllib.request, warnings
+import argparse, contextlib, dataclasses, hashlib, os, sys, urllib.request, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from ..config import (NanoSoraError, EVALUATIONS, need, cli, run_as_script, pick_device, write_atomic, check_writable,
-                              add_sampling_args, sampling_from_args)
-from ..data.loader import load_images, cifar10_mirror
+from ..config import (Config, NanoSoraError, EVALUATIONS, need, cli, run_as_script, pick_device, write_atomic,
+                              check_writable, add_sampling_args, sampling_from_args, autocast, load_extensions)
+from ..data.loader import load_images, load_heldout, cifar10_mirror, to_float
 from ..models.dit import load_model, load_guide
-from .flow_matching import generate, balanced_labels, sampling_precision
+from .flow_matching import METHODS, draw_noise, generate, balanced_labels, sampling_precision
+from .train import check_data, say
 
 # %% auto #0
 __all__ = ['FID_SIZE', 'INCEPTION_URL', 'frechet_distance', 'feature_stats', 'save_stats', 'load_stats', 'nv_resize',
            'inception_input', 'nano_sora_cache', 'inception_path', 'load_inception', 'download_inception', 'as_images',
            'inception_features', 'reference_stats', 'load_samples', 'load_reference', 'fid', 'checkpoint_samples',
-           'model_to_score', 'parse_args', 'main', 'make_fid']
+           'model_to_score', 'parse_args', 'main', 'Validation', 'make_validation', 'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -238,7 +239,6 @@ def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_siz
 
 def model_to_score(a, device):
     "`--ckpt`'s model, its config, the flags' sampling settings and the `--guide` model: refused early if unusable."
-    import nano_sora.training.ddpm  # noqa: F401  (the samplers of a DDPM checkpoint, lesson 12)
     model, cfg = load_model(a.ckpt, device, compile=a.compile)
     guide = load_guide(a.guide, a.ckpt, cfg, device, compile=a.compile)
     return model, cfg, sampling_from_args(cfg.sample, a), guide
@@ -273,7 +273,7 @@ def parse_args(argv=None):
 @cli
 def main(argv=None):
     "nano_sora_fid: FID of image files or of a checkpoint's samples (EDM / StyleGAN2-ADA protocol)."
-    a = parse_args(argv)
+    load_extensions(); a = parse_args(argv)        # the registries' entries: a DDPM checkpoint's samplers, say
     if a.download_inception:
         print(f'saved {download_inception(a.inception, a.inception_url)}', file=sys.stderr)
         if not (a.samples or a.ckpt): return
@@ -299,6 +299,40 @@ def main(argv=None):
 
 # %% ../../nbs/10_evaluation.ipynb #c042
 if run_as_script(__name__): main()
+
+# %% ../../nbs/10_evaluation.ipynb #c096
+class Validation:
+    "The held-out loss on fixed images, noise and uniform t (seed 0): comparable across steps and runs; also per t bin."
+    def __init__(self, x, y, cfg: Config, device, null_class: int):
+        self.cfg, self.device = cfg, torch.device(device)
+        self.probe = dataclasses.replace(cfg.flow, t_sampling='uniform', t_shift=1.0, label_dropout=0.0,
+                                         contrastive=0.0)
+        x1 = to_float(x)
+        # the same on any device
+        x0, t, y = draw_noise(x1, y, self.probe, null_class, torch.Generator().manual_seed(0))
+        self.x1, self.x0, self.t, self.y = (v.to(self.device) for v in (x1, x0, t, y))
+
+    @torch.no_grad()
+    def __call__(self, run) -> dict:
+        model, b, was = run.model, self.cfg.train.batch_size, run.model.training
+        model.eval()
+        with autocast(self.cfg.train.precision, self.device):
+            mse = torch.cat([METHODS[self.cfg.flow.method](model, self.x1[i:i + b], self.x0[i:i + b], self.t[i:i + b],
+                                                           self.y[i:i + b], self.probe)[1]
+                             for i in range(0, len(self.t), b)])
+        model.train(was)
+        k = (self.t * 10).long().clamp(max=9)
+        per_t = torch.zeros(10, device=self.device).index_add_(0, k, mse) / torch.bincount(k, minlength=10).clamp(min=1)
+        return dict(val_loss=mse.mean().item(), val_loss_t=[round(v, 6) for v in per_t.tolist()])
+
+def make_validation(run):
+    "The held-out loss of a run, or None (with a note) when its data has no test split and no --val-data was given."
+    t, held = run.cfg.train, load_heldout(run.cfg.data, run.cfg.train.val_n)
+    if held is None: return say(run, f'no held-out data for {run.cfg.data.source}: pass --val-data to log val_loss')
+    x, y = check_data(held[0][:t.val_n], held[1][:t.val_n], run.cfg)
+    return Validation(x, y, run.cfg, run.d.device, run.model.null_class)
+
+EVALUATIONS['val'] = make_validation      # train.val_every
 
 # %% ../../nbs/10_evaluation.ipynb #c101
 def make_fid(run):
