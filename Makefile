@@ -31,9 +31,9 @@ train: install           ## train (PRESET: rtx4060 with a GPU, cpu without; DATA
 	$(BIN)/nano_sora_train $(if $(PRESET),--preset $(PRESET)) $(if $(RUN),--run-dir $(RUN)) \
 	  $(if $(RESUME),--resume,--data $(DATA)) $(ARGS) || $(RESUME_HINT)
 
-train-small: install     ## the spec's model at batch 16, for a small GPU (lr scaled to 1.5e-4)
+train-small: install     ## the 8 GB recipe in micro-batches of 16 for a smaller GPU: batch 64 as 4 x 16 (train.grad_accum=4), the same learning rule
 	$(BIN)/nano_sora_train --preset $(or $(PRESET),rtx4060) --run-dir $(or $(RUN),runs/small-batch) \
-	  $(if $(RESUME),--resume,--data $(DATA) --set train.batch_size=16 train.lr=1.5e-4) $(ARGS) || $(RESUME_HINT)
+	  $(if $(RESUME),--resume,--data $(DATA) --set train.grad_accum=4) $(ARGS) || $(RESUME_HINT)
 
 train-debug: install     ## a whole run on a CPU in under two minutes: tiny preset, 1,000 images, a checkpoint, a sample grid
 	rm -rf runs/debug
