@@ -2,7 +2,8 @@
 
 Checks the README, every lesson's markdown and code, the configs and nbs/results/ for words of the project's own
 history (work sessions, lent machines, numbered calls, issue numbers, an unnamed peer, a "yardstick"), dates in
-prose (dates belong with measurements in the records file), machine paths of the course's own computers
+prose (dates belong with measurements in the records file; a date inside a file name, such as the Inception
+network's `inception-2015-12-05.pt`, is a name), machine paths of the course's own computers
 (`../shared`), that nbs/results/ holds only the records file and its note, and that README.md stays under 2,000
 words. Prints one line per finding and exits 1 if there is one.
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = re.compile(r"\bsessions?\b|\blent\b|\byardstick|\bcall [A-H]\b|\bissues? #?\d+|\bthe peer\b|\bcarr(?:y|ied) "
-                   r"(?:files|the zip)|\.\./shared|\b20\d\d-\d\d-\d\d\b", re.I)
+                   r"(?:files|the zip)|\.\./shared|(?<![\w-])20\d\d-\d\d-\d\d\b", re.I)
 RESULTS_FILES = {'records.jsonl', 'README.md'}
 MAX_README_WORDS = 2000
 

@@ -1,4 +1,0 @@
-#!/bin/bash
-# Call E: nothing carried. The Muon step benchmark (s3_muon_bench.py); a 5-minute screen of the small preset at twice
-# its learning rate (train.lr=1.6e-3, one seed only: not adopted), 10,000 samples with its sampler and their FID-10k.
-export PYTHONUNBUFFERED=1 PYTHONPATH=.; python3 nbs/results/gpu/s3_muon_bench.py $OUT/muon_step.json 2>&1 | grep -v Warning; python3 -m nano_sora.training.train --preset small --data /tmp/data/cifar10-jpeg-train.zip --run-dir /tmp/runs/lr2 --set train.minutes=5 train.lr=1.6e-3 2>&1 | tr '\r' '\n' | grep -v 'it/s\|s/it\|Warning\|warn' | tee $OUT/lr2_train.log | tail -3; cp /tmp/runs/lr2/metrics.jsonl $OUT/lr2_metrics.jsonl; python3 -m nano_sora.inference --ckpt /tmp/runs/lr2 --n 10000 --compile --batch-size 2500 --out /tmp/s_lr2.npy 2>&1 | grep 'sampled\|wrote\|rror'; python3 /tmp/carry/fid.py /tmp/s_lr2.npy --device cuda 2>&1 | grep FID
