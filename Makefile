@@ -33,9 +33,9 @@ train: install           ## train (PRESET: rtx4060 with a GPU, cpu without; DATA
 	$(RESUME_HINT) $(BIN)/nano_sora_train $(if $(TRAIN_RUN),--run-dir $(TRAIN_RUN)) \
 	  $(if $(RESUME),--resume,$(if $(PRESET),--preset $(PRESET)) --data $(DATA)) $(ARGS)
 
-train-small: install     ## the spec's model at batch 16, for a small GPU (lr scaled to 1.5e-4)
+train-small: install     ## the 8 GB recipe in micro-batches of 16 for a smaller GPU: batch 64 as 4 x 16 (train.grad_accum=4), the same learning rule
 	$(RESUME_HINT) $(BIN)/nano_sora_train --run-dir $(or $(RUN),runs/small-batch) $(if $(RESUME),--resume,--preset \
-	  $(or $(PRESET),rtx4060) --data $(DATA) --set train.batch_size=16 train.lr=1.5e-4) $(ARGS)
+	  $(or $(PRESET),rtx4060) --data $(DATA) --set train.grad_accum=4) $(ARGS)
 
 train-debug: install     ## a whole run on a CPU in under two minutes: tiny preset, 1,000 images, a checkpoint, a sample grid
 	rm -rf runs/debug

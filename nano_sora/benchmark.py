@@ -49,7 +49,7 @@ def bench_train(cfg: Config, device, steps: int = 50, warmup: int = 10) -> dict:
     for i in range(steps + warmup):
         if i == warmup: _sync(device); t0 = time.perf_counter()
         x1, y = next(loader)
-        loss = train_step(fwd, opt, scaler, lambda: method_loss(fwd, x1, y, cfg), cfg.train)
+        loss = train_step(fwd, opt, scaler, method_loss(fwd, x1, y, cfg), cfg.train)
         ema.update(model, i)
     _sync(device); dt = time.perf_counter() - t0
     ips = steps * cfg.train.batch_size / dt

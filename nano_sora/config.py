@@ -203,6 +203,7 @@ class FlowConfig:
 @dataclass
 class TrainConfig:
     batch_size: int = 64
+    grad_accum: int = 1            # split each batch into this many micro-batches: the same step, less GPU memory
     lr: float = 3e-4
     weight_decay: float = 0.0
     optimizer: str = 'adamw'       # 'adamw', or 'muon': Muon for the blocks' weight matrices, AdamW for the rest
@@ -309,7 +310,8 @@ _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'prec
             ('train', 'optimizer'): ('adamw', 'muon'), ('train', 'compile_mode'): ('default', 'reduce-overhead'),
             ('flow', 'method'): ('rf', 'ddpm'),
             ('flow', 'beta_schedule'): ('linear', 'cosine')}
-_AT_LEAST = {('train', 'batch_size'): 1, ('train', 'epochs'): 1, ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
+_AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', 'epochs'): 1,
+             ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
              ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
              ('train', 'ckpt_every_epochs'): 0, ('train', 'ckpt_every_minutes'): 0, ('train', 'sample_every_epochs'): 0,
              ('train', 'weight_decay'): 0, ('train', 'seed'): 0, ('train', 'val_every'): 0, ('train', 'val_n'): 1,
@@ -348,6 +350,8 @@ class Config:
         _check_numbers(self)
         need(self.data.limit >= 0, f'data.limit must be >= 0 (0 = all), got {self.data.limit}')
         t = self.train
+        need(t.batch_size % t.grad_accum == 0, f'train.grad_accum={t.grad_accum} must divide '
+             f'train.batch_size={t.batch_size} into equal micro-batches')
         for key in ('val_every', 'fid_every'):
             need(getattr(t, key) % t.log_every == 0, f'train.{key}={getattr(t, key)} must be a multiple of '
                  f'train.log_every={t.log_every} (they run at logged steps)')

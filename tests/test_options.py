@@ -43,7 +43,7 @@ def cli(module, *args):
 
 
 def train(run, data, *sets, extra=()):
-    return cli('nano_sora.training.train', '--run-dir', run, '--data', data, *RUN, *sets, *extra)
+    return cli('nano_sora.cli', '--run-dir', run, '--data', data, *RUN, *sets, *extra)
 
 
 def sample(run, *args):
@@ -201,6 +201,25 @@ def test_grad_checkpoint_from_the_cli_trains_the_same_run(data, tmp_path):
     assert code == 0, err[-2000:]
 
 
+# --- train.grad_accum: micro-batches, one optimizer step ---------------------------------------------------------------
+
+def test_grad_accum_is_the_same_run_in_micro_batches(data, tmp_path):
+    "4 micro-batches of 4 = batch 16: the same losses, weights and EMA; lr and EMA count optimizer steps, not parts."
+    sets = ['train.warmup_steps=3', 'train.lr_schedule=cosine', 'train.ema_decay=0.9']
+    for name, k in [('whole', 1), ('micro', 4)]:
+        code, _, err = train(tmp_path/name, data, *sets, f'train.grad_accum={k}')
+        assert code == 0, err[-2000:]
+    recs = [[json.loads(l) for l in (tmp_path/n/'metrics.jsonl').read_text().splitlines()] for n in ('whole', 'micro')]
+    assert [r['step'] for r in recs[0]] == [r['step'] for r in recs[1]] == [1, 2, 3, 4]   # 2 epochs of 2 optimizer steps
+    assert [r['lr'] for r in recs[0]] == [r['lr'] for r in recs[1]]
+    assert np.allclose([r['loss'] for r in recs[0]], [r['loss'] for r in recs[1]], rtol=1e-5, atol=1e-6)
+    a, b = (torch.load(tmp_path/n/'checkpoints/last.pt', weights_only=True) for n in ('whole', 'micro'))
+    for part in ('model', 'ema'):
+        for key, v in a[part].items(): assert torch.allclose(v, b[part][key], rtol=1e-4, atol=1e-6), (part, key)
+    code, _, err = train(tmp_path/'odd', data, 'train.grad_accum=3')
+    one_line_error(code, err, 'train.grad_accum=3 must divide train.batch_size=16')
+
+
 # --- contrastive flow matching's negatives ----------------------------------------------------------------------------
 
 def test_negatives_are_a_random_derangement_from_the_steps_generator():
@@ -228,7 +247,7 @@ def test_contrastive_run_resumes_exactly(data, tmp_path):
     assert code == 0, err[-2000:]
     code, _, err = train(tmp_path/'split', data, 'flow.contrastive=0.05', extra=['--epochs', '1'])
     assert code == 0, err[-2000:]
-    code, _, err = cli('nano_sora.training.train', '--run-dir', tmp_path/'split', '--resume', '--quiet', '--epochs', '2')
+    code, _, err = cli('nano_sora.cli', '--run-dir', tmp_path/'split', '--resume', '--quiet', '--epochs', '2')
     assert code == 0, err[-2000:]
     assert losses(tmp_path/'straight') == losses(tmp_path/'split')
 

@@ -17,27 +17,32 @@ from ..models.dit import make_model, count_params, read_checkpoint, export_weigh
 from .flow_matching import METHODS, draw_noise, sample
 
 # %% auto #0
-__all__ = ['CKPT_VERSION', 'OPTIMIZERS', 'make_scaler', 'method_loss', 'train_step', 'EMA', 'lr_at', 'save_checkpoint',
-           'check_compatible', 'Dist', 'adamw', 'make_optimizer', 'build', 'check_data', 'load_data', 'TrainState',
-           'Clock', 'Logger', 'Callback', 'Run', 'emit', 'say', 'measure', 'after_log', 'sample_grid', 'save_guide',
-           'end_epoch', 'StopNow', 'stopped', 'Claim', 'restore', 'record_changes', 'evaluations', 'prepare', 'start',
-           'finish', 'train', 'loop']
+__all__ = ['CKPT_VERSION', 'TRAINING_ONLY', 'OPTIMIZERS', 'make_scaler', 'method_loss', 'train_step', 'EMA', 'lr_at',
+           'save_checkpoint', 'check_compatible', 'Dist', 'adamw', 'make_optimizer', 'build', 'check_data', 'load_data',
+           'TrainState', 'Clock', 'Logger', 'Callback', 'Run', 'emit', 'say', 'measure', 'after_log', 'sample_grid',
+           'save_guide', 'end_epoch', 'StopNow', 'stopped', 'Claim', 'restore', 'record_changes', 'evaluations',
+           'prepare', 'start', 'finish', 'train', 'loop']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
     "A GradScaler, enabled only for fp16."
     return torch.amp.GradScaler(torch.device(device).type, enabled=precision == 'fp16')
 
-def method_loss(model, x1, y, cfg: Config, generator=None, d: Dist | None = None) -> torch.Tensor:
-    "The run's loss (`METHODS[flow.method]`) on this process's slice of a global batch; draws are the whole batch's."
-    x0, t, y_in = draw_noise(x1, y, cfg.flow, model.null_class, generator)
-    if d is not None: x1, x0, t, y_in = (d.shard(v) for v in (x1, x0, t, y_in))   # one process: all of it
-    return METHODS[cfg.flow.method](model, x1, x0, t, y_in, cfg.flow)[0]
+def method_loss(model, x1, y, cfg: Config, generator=None, d: Dist | None = None):
+    "The run's loss (`METHODS[flow.method]`) as `loss(i, k)`: micro-batch i of k of this process's slice of the batch."
+    x0, t, y_in = draw_noise(x1, y, cfg.flow, model.null_class, generator)        # drawn once, for the whole batch
+    parts = [v if d is None else d.shard(v) for v in (x1, x0, t, y_in)]          # one process: all of it
+    def loss(i: int = 0, k: int = 1) -> torch.Tensor:
+        need(len(t := parts[2]) % k == 0, f'{len(t)} images per process do not split into train.grad_accum={k}')
+        return METHODS[cfg.flow.method](model, *(v.chunk(k)[i] for v in parts), cfg.flow)[0]
+    return loss
 
 def train_step(model, opt, scaler, loss_fn, t: TrainConfig) -> torch.Tensor:
-    "One optimizer step on `loss_fn()`: autocast, scaled backward, clipped gradients, step; returns the detached loss."
-    with autocast(t.precision, next(model.parameters()).device): loss = loss_fn()
-    scaler.scale(loss).backward()
+    "One optimizer step on `loss_fn(i, k)`, summed over `t.grad_accum` micro-batches; returns the detached loss."
+    loss = 0.0
+    for i in range(t.grad_accum):                             # k backward passes add up the gradient of the mean
+        with autocast(t.precision, next(model.parameters()).device): part = loss_fn(i, t.grad_accum) / t.grad_accum
+        scaler.scale(part).backward(); loss = loss + part.detach()
     if t.grad_clip > 0:
         scaler.unscale_(opt)                                  # the true gradients, so that the clip means what it says
         nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
@@ -77,10 +82,12 @@ def save_checkpoint(path, **state) -> Path:
     "Write `state` (tensors, numbers, strings) and a format version to `path` atomically (lesson 1's `write_atomic`)."
     return write_atomic(path, lambda f: torch.save({'nano_sora': CKPT_VERSION, **state}, f))
 
+TRAINING_ONLY = {'grad_checkpoint', 'route', 'route_skip'}   # model keys that change how it trains, not its weights
+
 def check_compatible(saved: Config, wanted: Config, what='checkpoint'):
     "Refuse to load weights into a model of a different shape: name the first differing key."
     a, b = config_to_dict(saved)['model'], config_to_dict(wanted)['model']
-    for k in a:
+    for k in (k for k in a if k not in TRAINING_ONLY):
         need(a[k] == b[k], f'{what} was trained with model.{k}={a[k]!r} but the config asks for {b[k]!r}; '
                            'use the same preset/model settings')
 
@@ -424,7 +431,8 @@ def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
     cfg, d, s, t = run.cfg, run.d, run.state, run.cfg.train
     loader = make_loader(x, y, t.batch_size, d.device, cfg.data, seed=t.seed)
     fwd, clock, run.log.steps_per_epoch = prepare(run.model, cfg, d), Clock(t, len(loader), s), len(loader)
-    loss = loss or (lambda x1, y1: method_loss(fwd, x1, y1, cfg, run.gen, d))   # `loss`: another objective (lesson 9)
+    micro = lambda x1, y1: lambda i, k: loss(x1.chunk(k)[i], y1.chunk(k)[i])     # `loss`: another objective (lesson 9)
+    batch_loss = micro if loss else lambda x1, y1: method_loss(fwd, x1, y1, cfg, run.gen, d)
     say(run, f"{cfg.name}: {type(run.model).__name__} {count_params(run.model) / 1e6:.1f}M params, {len(x)} "
         f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {clock.planned} steps "
         f"planned, device {d.device}" + (f' x {d.world_size} processes' if d.world_size > 1 else ''))
@@ -437,7 +445,7 @@ def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
             for x1, y1 in bar:
                 x1, y1 = x1.to(d.device, non_blocking=True), y1.to(d.device, non_blocking=True)
                 for g in run.opt.param_groups: g['lr'] = lr_at(cfg, s.step, clock.progress())
-                step_loss = train_step(fwd, run.opt, run.scaler, lambda: loss(x1, y1), t)
+                step_loss = train_step(fwd, run.opt, run.scaler, batch_loss(x1, y1), t)
                 run.ema.update(run.model, s.step); s.step += 1; s.batch += 1
                 if on_step: on_step(s.step, step_loss, run.model)
                 rec = run.log.step(step_loss, s, clock, run.opt.param_groups[0]['lr'], bar)
