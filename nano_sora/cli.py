@@ -8,7 +8,7 @@ import argparse, json, os, secrets, signal, socket, threading
 from pathlib import Path
 from .config import (Config, NanoSoraError, need, cli, run_as_script, pick_device, get_config, default_preset,
                               PRESETS, DEFAULT_PRESET, apply_overrides, load_config, config_to_dict, load_extensions)
-from .training.train import Callback, StopNow, train
+from .training.train import Callback, StopNow, TRAINING_ONLY, train
 from .training.distributed import setup_distributed, destroy_distributed
 
 # %% auto #0
@@ -162,7 +162,8 @@ def resume_config(run_dir: Path, a, overrides) -> Config:
     need((run_dir/'config.yaml').is_file(), f'--resume: {run_dir} has no config.yaml; start the run without --resume')
     run, cfg = load_config(run_dir/'config.yaml'), apply_overrides(load_config(run_dir/'config.yaml'), overrides)
     given = start_config(a, run_dir, overrides) if a.preset or a.config else cfg.validate()   # the starting command
-    model = {k: v for k, v in differences(run, given).items() if k.startswith('model.')}
+    model = {k: v for k, v in differences(run, given).items()
+             if k.startswith('model.') and k[6:] not in TRAINING_ONLY}   # how it trains may change
     need(not model, f"--resume keeps the run's model; this command changes {_listed(model)} (the run's -> given): "
          'give the run\'s values, or start a new run with another --run-dir')
     source = f'--preset {a.preset}' if a.preset else f'--config {a.config}'

@@ -121,6 +121,10 @@ def test_resume_accepts_the_command_that_started_the_run(data, tmp_path):
         code, _, err = resume(run, '--quiet', *same)
         assert code == 0, (same, err)
     assert len((run/'changes.jsonl').read_text().splitlines()) == 1              # and nothing new recorded
+    code, _, err = resume(run, '--quiet', '--set', 'model.grad_checkpoint=true')   # how it trains: it may change
+    assert code == 0, err
+    assert json.loads((run/'changes.jsonl').read_text().splitlines()[1])['changes'] == \
+        {'model.grad_checkpoint': [False, True]}
 
 
 def test_failed_start_leaves_nothing_that_blocks(data, tmp_path):
