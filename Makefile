@@ -24,16 +24,18 @@ $(VENV)/.installed: setup.py settings.ini pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
-# an interrupted `make train` ends with the make command that continues it
-RESUME_HINT = { code=$$?; [ $$code -eq 130 ] && echo "resume with: make $@ RESUME=1$(if $(PRESET), PRESET=$(PRESET))$(if $(RUN), RUN=$(RUN))"; exit $$code; }
+# An interrupted run ends with the command that continues it: the trainer prints $NANO_SORA_RESUME_HINT, the make
+# command, instead of its own. RESUME=1 continues the run in RUN (default runs/PRESET) with its own config.yaml.
+RESUME_HINT = NANO_SORA_RESUME_HINT="make $@ RESUME=1$(if $(PRESET), PRESET=$(PRESET))$(if $(RUN), RUN=$(RUN))"
+TRAIN_RUN   = $(or $(RUN),$(if $(PRESET),runs/$(PRESET)))
 
 train: install           ## train (PRESET: rtx4060 with a GPU, cpu without; DATA=cifar10|folder|zip; RESUME=1 continues; ARGS=...)
-	$(BIN)/nano_sora_train $(if $(PRESET),--preset $(PRESET)) $(if $(RUN),--run-dir $(RUN)) \
-	  $(if $(RESUME),--resume,--data $(DATA)) $(ARGS) || $(RESUME_HINT)
+	$(RESUME_HINT) $(BIN)/nano_sora_train $(if $(TRAIN_RUN),--run-dir $(TRAIN_RUN)) \
+	  $(if $(RESUME),--resume,$(if $(PRESET),--preset $(PRESET)) --data $(DATA)) $(ARGS)
 
 train-small: install     ## the 8 GB recipe in micro-batches of 16 for a smaller GPU: batch 64 as 4 x 16 (train.grad_accum=4), the same learning rule
-	$(BIN)/nano_sora_train --preset $(or $(PRESET),rtx4060) --run-dir $(or $(RUN),runs/small-batch) \
-	  $(if $(RESUME),--resume,--data $(DATA) --set train.grad_accum=4) $(ARGS) || $(RESUME_HINT)
+	$(RESUME_HINT) $(BIN)/nano_sora_train --run-dir $(or $(RUN),runs/small-batch) $(if $(RESUME),--resume,--preset \
+	  $(or $(PRESET),rtx4060) --data $(DATA) --set train.grad_accum=4) $(ARGS)
 
 train-debug: install     ## a whole run on a CPU in under two minutes: tiny preset, 1,000 images, a checkpoint, a sample grid
 	rm -rf runs/debug

@@ -110,7 +110,8 @@ def main(argv=None):
     p.add_argument('--steps', type=int, default=50, help='timed training steps per preset')
     p.add_argument('--sample-n', type=int, default=1000, help='images per sampling measurement')
     p.add_argument('--device'); p.add_argument('--json', default='bench.json', help='where to write the results')
-    p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='config overrides for every preset')
+    p.add_argument('--set', nargs='*', default=[], action='extend', metavar='KEY=VALUE',
+                   help='config overrides for every preset')
     load_extensions(); a = p.parse_args(argv)
     need(a.steps > 0 and a.sample_n > 0, f'--steps and --sample-n must be positive, got {a.steps} and {a.sample_n}')
     for name in a.presets: get_config(name, a.set)               # every preset and override valid before any work

@@ -4,15 +4,16 @@
 
 # %% ../nbs/18_command_line.ipynb #c002
 from __future__ import annotations
-import argparse, json, os, secrets, signal, socket, threading, time
+import argparse, json, os, secrets, signal, socket, threading
 from pathlib import Path
 from .config import (Config, NanoSoraError, need, cli, run_as_script, pick_device, get_config, default_preset,
                               PRESETS, DEFAULT_PRESET, apply_overrides, load_config, config_to_dict, load_extensions)
-from .training.train import Callback, StopNow, train
+from .training.train import Callback, StopNow, TRAINING_ONLY, train
 from .training.distributed import setup_distributed, destroy_distributed
 
 # %% auto #0
-__all__ = ['RunLock', 'Interrupts', 'Tracker', 'parse_args', 'resume_config', 'start_config', 'main']
+__all__ = ['RESUME_HINT', 'create_whole', 'RunLock', 'resume_command', 'Interrupts', 'Tracker', 'parse_args', 'differences',
+           'resume_config', 'start_config', 'main']
 
 # %% ../nbs/18_command_line.ipynb #c004
 def _started(pid) -> str | None:
@@ -27,6 +28,20 @@ def _alive(owner: dict) -> bool:
     except PermissionError: pass
     return owner.get('started') in (None, _started(owner['pid']))
 
+def create_whole(path: Path, text: str) -> bool:
+    "Create `path` holding `text`, never empty: written aside, then hard-linked into place; False if `path` exists."
+    tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+    try:
+        tmp.write_text(text)
+        try: os.link(tmp, path)
+        except FileExistsError: return False
+        except OSError:                                       # a file system without hard links: an exclusive create
+            with open(path, 'x') as f: f.write(text)
+        return True
+    except FileExistsError: return False
+    except OSError as e: raise NanoSoraError(f'could not write {path}: {e.strerror}') from None
+    finally: tmp.unlink(missing_ok=True)
+
 # %% ../nbs/18_command_line.ipynb #c006
 class RunLock(Callback):
     "`run_dir/.lock` names the process that owns the folder (PID, host, start time); a dead owner's lock is taken over."
@@ -38,30 +53,38 @@ class RunLock(Callback):
     def after_fit(self, run, error):
         if self.path: self.release()
     def owner(self) -> dict:
-        try: return json.loads(self.path.read_text())
+        "The process the lock names; {} if it names none (an empty or unreadable file)."
+        try: owner = json.loads(self.path.read_text())
         except (OSError, ValueError): return {}
+        return owner if isinstance(owner, dict) else {}
     def stale(self, owner: dict) -> bool:
-        if not owner: return time.time() - self.path.stat().st_mtime > 10    # a lock its writer died in the middle of
-        return owner.get('host') == self.me['host'] and not _alive(owner)
+        "A lock that names no process is left over (a lock is never written empty), or its process here is gone."
+        return 'pid' not in owner or owner.get('host') == self.me['host'] and not _alive(owner)
     def acquire(self) -> str:
         "Take the lock, refusing a folder in use in one line; returns a note when a dead process's lock was taken over."
         note = ''
         for _ in range(2):
-            try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                owner = self.owner()
-                need(self.stale(owner),
-                     f"run folder {self.path.parent} is in use by process {owner.get('pid')} on {owner.get('host')}; "
-                     f"let it finish or pass another --run-dir (if it is gone, delete {self.path})")
-                self.path.unlink(missing_ok=True)
-                note = f"took over the lock of process {owner.get('pid')}, which is gone"; continue
-            with os.fdopen(fd, 'w') as f: json.dump(self.me, f)
-            return note
+            if create_whole(self.path, json.dumps(self.me)): return note
+            need(self.path.is_file() or not self.path.exists(),
+                 f'{self.path} is not a lock file (a folder or a special file); remove it, then start again')
+            owner = self.owner()
+            need(self.stale(owner),
+                 f"run folder {self.path.parent} is in use by process {owner.get('pid')} on {owner.get('host')}; "
+                 f"let it finish or pass another --run-dir (if it is gone, delete {self.path})")
+            self.path.unlink(missing_ok=True)
+            note = (f"took over the lock of process {owner['pid']}, which is gone" if 'pid' in owner else
+                    f'removed {self.path}, which named no process (left by a start that failed)')
         raise NanoSoraError(f'another process took the lock of {self.path.parent} just now; pass another --run-dir')
     def release(self):
         if self.owner() == self.me: self.path.unlink(missing_ok=True)
 
 # %% ../nbs/18_command_line.ipynb #c009
+RESUME_HINT = 'NANO_SORA_RESUME_HINT'   # a wrapper's own command that resumes (the Makefile's `make train RESUME=1`)
+
+def resume_command(run_dir) -> str:
+    "The command that continues the run in `run_dir`: the one a wrapper names in `$NANO_SORA_RESUME_HINT`, or ours."
+    return os.environ.get(RESUME_HINT) or f'nano_sora_train --run-dir {run_dir} --resume'
+
 class Interrupts(Callback):
     "Ctrl-C and SIGTERM during training are noted and acted on between two steps, so that the saved state is whole."
     def __init__(self): self.d, self.requested, self.old = None, False, {}
@@ -70,8 +93,11 @@ class Interrupts(Callback):
         if threading.current_thread() is threading.main_thread():
             self.old = {sig: signal.signal(sig, self.note) for sig in (signal.SIGINT, signal.SIGTERM)}
     def after_fit(self, run, error):
+        "Put the previous handlers back; after a stop, say how to continue (once the folder's lock is released)."
         for sig, handler in self.old.items(): signal.signal(sig, handler)
         self.old = {}
+        if isinstance(error, KeyboardInterrupt) and run is not None and not run.quiet:
+            print(f'resume with: {resume_command(run.dir)}', flush=True)
     def note(self, signum, frame):
         if self.requested: raise StopNow()                  # a second Ctrl-C stops at once
         self.requested = True
@@ -117,20 +143,34 @@ def parse_args(argv=None):
     p.add_argument('--run-dir', help='run folder (default runs/<preset>)')
     p.add_argument('--resume', action='store_true', help="continue the run in --run-dir from its newest checkpoint")
     p.add_argument('--device', help='cuda, cuda:1 or cpu (default: cuda if available)')
-    p.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='config overrides, e.g. train.lr=1e-4')
+    p.add_argument('--set', nargs='*', default=[], action='extend', metavar='KEY=VALUE',
+                   help='config overrides, e.g. train.lr=1e-4; a second --set adds to the first')
     p.add_argument('--quiet', action='store_true')
     return p.parse_args(argv)
 
+# %% ../nbs/18_command_line.ipynb #c030
+def differences(old: Config, new: Config) -> dict:
+    "The settings that differ between two configs, `{'part.key': (old value, new value)}` (the run's name aside)."
+    a, b = config_to_dict(old), config_to_dict(new)
+    return {f'{p}.{k}': (a[p][k], v) for p in b if isinstance(b[p], dict) for k, v in b[p].items() if a[p][k] != v}
+
+def _listed(diff: dict) -> str: return ', '.join(f'{k}: {old} -> {new}' for k, (old, new) in diff.items())
+
 # %% ../nbs/18_command_line.ipynb #c017
 def resume_config(run_dir: Path, a, overrides) -> Config:
-    "The run's `config.yaml` with `overrides`; refuses `--preset`, `--config` and model changes: they change the model."
-    for flag, v in [('--preset', a.preset), ('--config', a.config)]:
-        need(v is None, f'--resume continues the run in {run_dir} with its own config.yaml; drop {flag} {v}')
+    "The run's `config.yaml` with `overrides`; the model may not change, and a `--preset` or `--config` must match."
     need((run_dir/'config.yaml').is_file(), f'--resume: {run_dir} has no config.yaml; start the run without --resume')
-    model = [o for o in overrides if o.split('=', 1)[0].strip().startswith('model.')]
-    need(not model,
-         f"--resume keeps the run's model; drop {' '.join(model)}, or start a new run with another --run-dir")
-    return apply_overrides(load_config(run_dir/'config.yaml'), overrides)
+    run, cfg = load_config(run_dir/'config.yaml'), apply_overrides(load_config(run_dir/'config.yaml'), overrides)
+    given = start_config(a, run_dir, overrides) if a.preset or a.config else cfg.validate()   # the starting command
+    model = {k: v for k, v in differences(run, given).items()
+             if k.startswith('model.') and k[6:] not in TRAINING_ONLY}   # how it trains may change
+    need(not model, f"--resume keeps the run's model; this command changes {_listed(model)} (the run's -> given): "
+         'give the run\'s values, or start a new run with another --run-dir')
+    source = f'--preset {a.preset}' if a.preset else f'--config {a.config}'
+    other = differences(cfg, given)
+    need(not other, f"--resume: {source} does not match the run in {run_dir}: {_listed(other)} (the run's -> "
+         f"{source}'s); drop {source} to continue with the run's config.yaml, or repeat the flags that started it")
+    return cfg
 
 def start_config(a, run_dir: Path, overrides) -> Config:
     "A new run's config: `--config FILE` or `--preset` (not both), then the overrides."

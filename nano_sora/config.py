@@ -11,12 +11,13 @@ import torch
 import yaml
 
 # %% auto #0
-__all__ = ['SAMPLER_METHOD', 'PREDICTIONS', 'METHOD_NAMES', 'MODEL_SIZES', 'PRESETS', 'EVALUATIONS', 'DEFAULT_PRESET',
-           'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'write_atomic', 'append_line',
-           'check_writable', 'pick_device', 'autocast', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig',
-           'DataConfig', 'check_sampler', 'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config',
-           'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config', 'load_extensions']
+__all__ = ['LATE_IMPORTS', 'SAMPLER_METHOD', 'PREDICTIONS', 'METHOD_NAMES', 'MODEL_SIZES', 'PRESETS', 'EVALUATIONS',
+           'DEFAULT_PRESET', 'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'write_atomic',
+           'append_line', 'check_writable', 'pick_device', 'autocast', 'torchvision_for', 'check_environment',
+           'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler',
+           'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config', 'apply_overrides',
+           'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict', 'config_from_dict',
+           'save_config', 'load_config', 'load_extensions']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -27,10 +28,10 @@ def need(ok, msg: str):
     if not ok: raise NanoSoraError(msg)
 
 def cli(main):
-    "Decorator for console-script entry points: `NanoSoraError` becomes `error: <message>` and exit code 2."
+    "Decorator for console-script entry points: the packages checked first; `NanoSoraError` -> `error: ...`, exit 2."
     @functools.wraps(main)
     def wrapper(argv=None):
-        try: return main(argv)
+        try: check_environment(); return main(argv)
         except NanoSoraError as e:
             print(f'error: {e}', file=sys.stderr)
             raise SystemExit(2)
@@ -97,6 +98,31 @@ def autocast(precision: str, device) -> contextlib.AbstractContextManager:
     "autocast to fp16/bf16 for the forward pass; a no-op for fp32."
     if precision == 'fp32': return contextlib.nullcontext()
     return torch.autocast(torch.device(device).type, dtype=torch.float16 if precision == 'fp16' else torch.bfloat16)
+
+# %% ../nbs/01_config.ipynb #c107
+LATE_IMPORTS = ('torchvision', 'safetensors')   # imported inside functions, at the end of a command's work
+
+def torchvision_for(torch_version: str) -> str | None:
+    "The torchvision release built for a torch version: '2.14.1+cu130' -> '0.29' (None for a torch that is not 2.x)."
+    major, minor = (str(torch_version).split('.') + ['', ''])[:2]
+    return f'0.{int(minor) + 15}' if major == '2' and minor.isdigit() else None
+
+def check_environment():
+    "Import the packages commands import late; refuse a torchvision made for another torch, in one line."
+    want = torchvision_for(torch.__version__)
+    fixes = {'torchvision': f'pip install "torchvision=={want}.*"' if want else 'pip install torchvision',
+             'safetensors': 'pip install safetensors'}
+    for name in LATE_IMPORTS:
+        try: module = importlib.import_module(name)
+        except Exception as e:
+            why = (str(e).strip().splitlines() or [''])[0][:120]
+            raise NanoSoraError(f'{name} does not import with torch {torch.__version__} ({type(e).__name__}: {why}); '
+                                f'fix it with: {fixes[name]}') from None
+        if name == 'torchvision':
+            have = str(getattr(module, '__version__', '?'))
+            need(not want or have.split('+')[0].split('.')[:2] == want.split('.'),
+                 f'torchvision {have} does not match torch {torch.__version__}, which needs torchvision {want}.*; '
+                 f'fix it with: {fixes[name]}')
 
 # %% ../nbs/01_config.ipynb #c006
 @dataclass

@@ -164,8 +164,8 @@ def _load_tensors(path: Path, map_location) -> dict:
         if found:
             raise NanoSoraError(f'{path} holds a Python object ({found[1]}), not only tensors and numbers: refused '
                                 'unread, since such a file can run code; use a checkpoint nano_sora wrote') from None
-        raise NanoSoraError(f'checkpoint {path} is corrupt, truncated or not a checkpoint ({e.__class__.__name__}); '
-                            'delete it (--resume then continues from the newest one left)') from None
+        raise NanoSoraError(f'checkpoint {path} is corrupt, truncated or not a checkpoint '
+                            f'({e.__class__.__name__})') from None
 
 PRETRAINED = 'pretrained'   # the name `load_model` and `nano_sora_sample --ckpt` take for the model in the package
 

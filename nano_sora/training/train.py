@@ -302,11 +302,10 @@ class StopNow(KeyboardInterrupt):
     "A stop that must not save: it may have come in the middle of a step (lesson 18: a second Ctrl-C)."
 
 def stopped(run: Run, stop: KeyboardInterrupt):
-    "After Ctrl-C: save `last.pt` and print the command that resumes; after `StopNow`, stop without saving."
+    "After Ctrl-C: save `last.pt` (`train(..., resume=True)` continues); after `StopNow`, stop without saving."
     if isinstance(stop, StopNow):
         return say(run, f'stopped at once at step {run.state.step}; last good checkpoint: {run.last_good}')
-    say(run, f"interrupted at step {run.state.step}: saved {run.save('last.pt')}\n"
-        f'resume with: nano_sora_train --run-dir {run.dir} --resume')
+    say(run, f"interrupted at step {run.state.step}: saved {run.save('last.pt')}")
 
 # %% ../../nbs/07_fp16_training.ipynb #c119
 class Claim:
@@ -337,7 +336,11 @@ class Claim:
 
     def checkpoint(self):
         "The newest checkpoint to resume from, or None if the run never wrote one (it then starts again at step 0)."
-        return read_checkpoint(self.dir) if any((self.dir/'checkpoints').glob('*.pt')) else None
+        if not any((self.dir/'checkpoints').glob('*.pt')): return None
+        try: return read_checkpoint(self.dir)
+        except NanoSoraError as e:       # the reader says what is wrong with the file; resuming has its own way out
+            raise NanoSoraError(f'{e}; delete that file and resume again: the run continues from the newest '
+                                'checkpoint left') from None
 
     def release(self, failed: bool):
         "After a start that failed, remove the folders this start made, if they hold nothing."
@@ -382,20 +385,20 @@ def prepare(model: nn.Module, cfg: Config, d: Dist) -> nn.Module:
 
 # %% ../../nbs/07_fp16_training.ipynb #c122
 def start(cfg: Config, claim: Claim, quiet: bool, model=None, data=None, callbacks=()):
-    "Claim the folder, read the checkpoint to resume, load the data, write `config.yaml`, build and restore the run."
+    "Claim the folder, read the checkpoint to resume, load the data, build and restore the run; then `config.yaml`."
     d, run_dir = claim.d, claim.dir
     d.shard(torch.empty(cfg.train.batch_size))          # several processes refuse a batch they cannot share
     claim.take(callbacks)
     ck = claim.checkpoint() if claim.resume else None
-    if ck: check_compatible(ck['config'], cfg); record_changes(run_dir, ck['config'], cfg, ck['step'], d)
+    if ck: check_compatible(ck['config'], cfg)
     x, y = check_data(*data, cfg) if data is not None else load_data(cfg)
-    if d.is_main: save_config(cfg, run_dir/'config.yaml')
     run = Run(cfg, run_dir, d, quiet or not d.is_main, *build(cfg, d.device, model), callbacks=list(callbacks))
     run.log, run.gen = (Logger(run_dir, cfg.train, d, run.quiet),
                         torch.Generator(d.device).manual_seed(cfg.train.seed * 1000))
-    if ck: restore(run, ck)
+    run.evals = evaluations(run)                        # before the folder changes: it can fail (say, no val data)
+    if ck: restore(run, ck); record_changes(run_dir, ck['config'], cfg, ck['step'], d)
     elif claim.resume: run.log.cut(0); say(run, f'{run_dir} has no checkpoint yet: starting it again from step 0')
-    run.evals = evaluations(run)
+    if d.is_main: save_config(cfg, run_dir/'config.yaml')     # last: a start that failed leaves nothing that blocks
     return run, (x, y)
 
 def finish(run: Run) -> dict:
