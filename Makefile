@@ -106,8 +106,8 @@ NO_QUARTO = quarto is not on PATH: install Quarto (https://quarto.org/docs/get-s
 need-quarto:
 	$(if $(shell command -v quarto),,$(error $(NO_QUARTO)))
 
-readme: need-quarto install   ## README.md from nbs/index.ipynb (nbdev_readme; needs Quarto)
-	$(BIN)/nbdev_readme
+readme: install          ## README.md from nbs/index.ipynb: its markdown cells, one after another (make lint checks they agree)
+	$(PY) tests/check_words.py --write-readme
 
 # A clean build each time (no stale page of a renamed notebook). No cell runs: not in nbdev (skip_procs in settings.ini)
 # nor in Quarto (nbs/_quarto.yml); the pages show the outputs saved in the notebooks.

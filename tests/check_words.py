@@ -30,16 +30,26 @@ def texts():
     yield 'nano_sora/pretrained/README.md', (ROOT/'nano_sora/pretrained/README.md').read_text()
 
 
+def readme_from_index() -> str:
+    "README.md as nbs/index.ipynb makes it: the notebook's markdown cells, a blank line between them."
+    cells = json.loads((ROOT/'nbs/index.ipynb').read_text())['cells']
+    return '\n\n'.join(''.join(c['source']).strip('\n') for c in cells if c['cell_type'] == 'markdown') + '\n'
+
+
 def findings() -> list:
     out = [f'{name}: "{m.group(0)}"' for name, text in texts() for m in WORDS.finditer(text)]
     extra = sorted(p.name for p in (ROOT/'nbs/results').iterdir() if p.name not in RESULTS_FILES)
     if extra: out.append(f"nbs/results/ holds {', '.join(extra)}: only the records file and its note belong there")
+    if (ROOT/'README.md').read_text() != readme_from_index():
+        out.append('README.md differs from nbs/index.ipynb: edit the notebook and run `make readme`')
     n = len((ROOT/'README.md').read_text().split())
     if n > MAX_README_WORDS: out.append(f'README.md has {n} words; a newcomer reads at most {MAX_README_WORDS}')
     return out
 
 
 if __name__ == '__main__':
+    if sys.argv[1:] == ['--write-readme']:
+        (ROOT/'README.md').write_text(readme_from_index()); print('wrote README.md from nbs/index.ipynb'); sys.exit(0)
     found = findings()
     for line in found: print(line)
     print(f'words: {len(found)} findings')
