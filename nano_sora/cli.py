@@ -45,7 +45,9 @@ class RunLock(Callback):
         return owner.get('host') == self.me['host'] and not _alive(owner)
     def acquire(self) -> str:
         "Take the lock, refusing a folder in use in one line; returns a note when a dead process's lock was taken over."
-        note = ''
+        note, p = '', self.path
+        need(not os.path.lexists(p) or os.path.isfile(p) and not os.path.islink(p), f'{p} is not a lock file but a '
+             f"{'folder' if os.path.isdir(p) else 'link or special file'}; remove it, then start again")
         for _ in range(2):
             try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
