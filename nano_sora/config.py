@@ -108,8 +108,8 @@ def write_atomic(path, write) -> Path:
         _refuse_special(path)                  # and at write time, should one have appeared meanwhile
         os.replace(tmp, path)
     except (OSError, RuntimeError) as e:       # torch.save reports a full disk as a RuntimeError of its zip writer
+        full = isinstance(e, RuntimeError) and _free_disk(path.parent) < 2**20   # before the partial file goes
         _discard(tmp)
-        full = isinstance(e, RuntimeError) and _free_disk(path.parent) < 2**20
         if isinstance(e, RuntimeError) and not full: raise
         raise NanoSoraError(f'could not write {path}: '
                             f'{_WHY[errno.ENOSPC] if full else _WHY.get(e.errno, e.strerror)}') from None
