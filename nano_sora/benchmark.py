@@ -8,21 +8,21 @@ import argparse, json, math, os, shlex, subprocess, time
 from pathlib import Path
 import torch
 import nano_sora
-from .config import (Config, need, cli, run_as_script, get_config, pick_device, with_changes, write_atomic,
-                              check_writable, append_line, PRESETS, load_extensions)
+from .config import (Config, need, need_memory, cli, run_as_script, get_config, pick_device, with_changes,
+                              write_atomic, check_writable, append_line, PRESETS, load_extensions)
 from .data.loader import GPULoader, cifar10_mirror
-from .models.dit import flops_per_image, load_model, load_guide
+from .models.dit import flops_per_image, activation_bytes, load_model, load_guide
 from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
 from .training.train import Dist, build, train_step, method_loss, prepare, train
 import nano_sora.training.muon  # noqa: F401  (train.optimizer=muon: the GPU presets this lesson measures, lesson 7a)
 from .training.evaluation import (load_inception, load_reference, reference_stats, frechet_distance,
-                                           feature_stats, inception_features)
+                                           feature_stats, inception_features, fid_bytes)
 from .inference import describe_sampling
 
 # %% auto #0
-__all__ = ['RECORDS', 'matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'main', 'records_file',
-           'git_commit', 'device_name', 'speedrun_config', 'sample_recipe', 'score', 'speedrun', 'record_line',
-           'speedrun_args', 'seed_command', 'speedrun_main']
+__all__ = ['RECORDS', 'matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'check_bench_memory',
+           'main', 'records_file', 'git_commit', 'device_name', 'speedrun_config', 'sample_recipe', 'score', 'speedrun',
+           'record_line', 'speedrun_args', 'seed_command', 'speedrun_main']
 
 # %% ../nbs/11_benchmark.ipynb #c004
 def _sync(device):
@@ -101,6 +101,14 @@ def format_table(res: dict) -> str:
                      f"{r['sample_img_per_s']:9.0f} {r['sample_img_per_s_cfg']:8.0f}")
     return '\n'.join(lines)
 
+def check_bench_memory(cfg: Config, steps: int, sample_n: int, device):
+    "Refuse a benchmark whose random training images (host memory) or guided sampling batch (the device's) do not fit."
+    n = cfg.train.batch_size * (steps + 10)                            # bench_train's data: the timed steps and warm-up
+    need_memory(n * math.prod(cfg.model.input_shape), f'--steps {steps:,}: {n:,} random uint8 training images of '
+                f'{cfg.name}', 'use fewer --steps (50 give a steady figure)')
+    need_memory(activation_bytes(cfg.model, 2 * sample_n), f'--sample-n {sample_n:,}: one guided batch of {cfg.name}',
+                'use a smaller --sample-n', device)
+
 @cli
 def main(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_bench',
@@ -114,8 +122,8 @@ def main(argv=None):
                    help='config overrides for every preset')
     load_extensions(); a = p.parse_args(argv)
     need(a.steps > 0 and a.sample_n > 0, f'--steps and --sample-n must be positive, got {a.steps} and {a.sample_n}')
-    for name in a.presets: get_config(name, a.set)               # every preset and override valid before any work
-    check_writable(a.json, '--json')
+    for name in a.presets: check_bench_memory(get_config(name, a.set), a.steps, a.sample_n, pick_device(a.device))
+    check_writable(a.json, '--json')                 # every preset, override, size and the output checked before work
     res = run_benchmarks(a.presets, a.device, a.steps, a.sample_n, a.set)
     print(format_table(res))
     write_atomic(a.json, lambda f: f.write(json.dumps(res, indent=1).encode())); print(f'wrote {a.json}')
@@ -167,12 +175,10 @@ def sample_recipe(run_dir, n: int, device, batch_size: int = 1000, seed: int = 0
 
 def score(x, cfg: Config, device, ref=None) -> float:
     "FID of uint8 samples against `ref` (statistics .npz) or the training set's statistics, cached."
-    net = load_inception(None, device)
-    mu, sigma = (load_reference(ref, net, device) if ref else
-                 reference_stats(cfg.data.source, model=net, device=device, root=cfg.data.root))
-    value = frechet_distance(*feature_stats(inception_features(net, x, device)), mu, sigma)
-    need(math.isfinite(value), f'the FID came out {value}: the samples or the reference statistics are not finite')
-    return value
+    net, side = load_inception(None, device), cfg.model.img_size
+    mu, sigma = (load_reference(ref, net, device, size=side) if ref else
+                 reference_stats(cfg.data.source, model=net, device=device, root=cfg.data.root, size=side))
+    return frechet_distance(*feature_stats(inception_features(net, x, device)), mu, sigma)   # finite, or an error
 
 # %% ../nbs/11_benchmark.ipynb #c054
 def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', n: int = 10_000, ref=None,
@@ -228,7 +234,9 @@ def speedrun_main(argv=None):
     "nano_sora_speedrun: a fresh run per seed, its recipe's FID, one line each in the records file."
     load_extensions(); a = speedrun_args(argv)
     need(a.n >= 2 and a.batch_size > 0, f'--n must be at least 2 and --batch-size positive, got {a.n}, {a.batch_size}')
-    for s in a.seeds: speedrun_config(a.preset, a.minutes, s, 'cifar10', a.set)   # bad values refused before any work
+    for s in a.seeds: cfg = speedrun_config(a.preset, a.minutes, s, 'cifar10', a.set)   # bad values refused first
+    need_memory(fid_bytes(a.n, cfg.model.input_shape), f'--n {a.n:,} samples and their Inception features',
+                'score fewer (--n 10000 is FID-10k, 50000 FID-50k)')                      # and before any training
     path, data = records_file(a.records), a.data or str(cifar10_mirror('train') or 'cifar10')
     check_writable(path, '--records')
     for s in a.seeds:

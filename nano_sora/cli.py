@@ -62,7 +62,9 @@ class RunLock(Callback):
         return 'pid' not in owner or owner.get('host') == self.me['host'] and not _alive(owner)
     def acquire(self) -> str:
         "Take the lock, refusing a folder in use in one line; returns a note when a dead process's lock was taken over."
-        note = ''
+        note, p = '', self.path
+        need(not os.path.lexists(p) or os.path.isfile(p) and not os.path.islink(p), f'{p} is not a lock file but a '
+             f"{'folder' if os.path.isdir(p) else 'link or special file'}; remove it, then start again")
         for _ in range(2):
             if create_whole(self.path, json.dumps(self.me)): return note
             need(self.path.is_file() or not self.path.exists(),

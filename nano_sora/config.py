@@ -4,20 +4,22 @@
 
 # %% ../nbs/01_config.ipynb #c002
 from __future__ import annotations
-import contextlib, dataclasses, errno, functools, importlib.metadata, math, os, shutil, sys
+import contextlib, dataclasses, errno, functools, importlib.metadata, math, os, re, reprlib, secrets, shutil, signal
+import stat, sys, threading
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
 import yaml
 
 # %% auto #0
-__all__ = ['LATE_IMPORTS', 'SAMPLER_METHOD', 'PREDICTIONS', 'METHOD_NAMES', 'MODEL_SIZES', 'PRESETS', 'EVALUATIONS',
-           'DEFAULT_PRESET', 'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'write_atomic',
-           'append_line', 'check_writable', 'pick_device', 'autocast', 'torchvision_for', 'check_environment',
-           'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig', 'check_sampler',
-           'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config', 'apply_overrides',
-           'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict', 'config_from_dict',
-           'save_config', 'load_config', 'load_extensions']
+__all__ = ['LATE_IMPORTS', 'MAX_PARAMS', 'SAMPLER_METHOD', 'PREDICTIONS', 'METHOD_NAMES', 'MAX_SEED', 'MAX_TRAIN_SEED',
+           'MODEL_SIZES', 'PRESETS', 'EVALUATIONS', 'DEFAULT_PRESET', 'MAX_YAML_DEPTH', 'MAX_CONFIG_BYTES',
+           'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'not_regular', 'write_atomic', 'append_line',
+           'check_writable', 'pick_device', 'autocast', 'size_text', 'free_memory', 'need_memory', 'torchvision_for',
+           'check_environment', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
+           'check_sampler', 'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config', 'read_yaml',
+           'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict',
+           'config_from_dict', 'save_config', 'load_config', 'load_extensions']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -27,17 +29,32 @@ def need(ok, msg: str):
     "Raise `NanoSoraError(msg)` unless `ok`: every rule a user can break is stated with this."
     if not ok: raise NanoSoraError(msg)
 
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    "Inside, SIGTERM (`kill`, a job scheduler) raises `KeyboardInterrupt('SIGTERM')` as Ctrl-C does: cleanups run."
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def stop(signum, frame): raise KeyboardInterrupt('SIGTERM')
+    old = signal.signal(signal.SIGTERM, stop)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old)
+
 def cli(main):
     "Decorator for console-script entry points: the packages checked first; `NanoSoraError` -> `error: ...`, exit 2."
     @functools.wraps(main)
     def wrapper(argv=None):
-        try: check_environment(); return main(argv)
-        except NanoSoraError as e:
-            print(f'error: {e}', file=sys.stderr)
-            raise SystemExit(2)
-        except KeyboardInterrupt:
-            print('interrupted', file=sys.stderr)
-            raise SystemExit(130)
+        with _sigterm_interrupts():
+            try: check_environment(); return main(argv)
+            except NanoSoraError as e:
+                print(f'error: {e}', file=sys.stderr)
+                raise SystemExit(2)
+            except KeyboardInterrupt as e:               # Ctrl-C or SIGTERM: one line, what was left unwritten
+                print('interrupted' + (f': {e}' if str(e) else ''), file=sys.stderr)
+                raise SystemExit(130)
+            except OSError as e:
+                if e.errno != errno.ENAMETOOLONG: raise
+                print(f'error: the name {e.filename} is too long for the file system; use a shorter one',
+                      file=sys.stderr)
+                raise SystemExit(2)
     return wrapper
 
 def run_as_script(name: str) -> bool:
@@ -48,23 +65,60 @@ def run_as_script(name: str) -> bool:
 _WHY = {errno.ENOSPC: 'no space left on the device', errno.EDQUOT: 'the disk quota is used up',
         errno.EROFS: 'the file system is read-only', errno.EACCES: 'permission denied',
         errno.EPERM: 'permission denied', errno.ENOTDIR: 'a part of the path is a file, not a folder',
-        errno.EISDIR: 'it is a folder'}
+        errno.EEXIST: 'a part of the path is a file, not a folder', errno.EISDIR: 'it is a folder',
+        errno.ENAMETOOLONG: 'the name is too long for the file system', errno.ELOOP: 'it loops through links'}
+_KINDS = {stat.S_IFIFO: 'a FIFO (named pipe)', stat.S_IFCHR: 'a character device', stat.S_IFBLK: 'a block device',
+          stat.S_IFSOCK: 'a socket', stat.S_IFLNK: 'a symbolic link', stat.S_IFDIR: 'a folder'}
+
+def not_regular(path, what: str = 'output') -> str | None:
+    "What is at `path` if it is not a regular file ('a folder', 'a symbolic link', 'a FIFO (named pipe)'...), or None."
+    try: mode = os.lstat(path).st_mode
+    except FileNotFoundError: return None
+    except OSError as e: raise NanoSoraError(f'cannot use {what} {path}: {_WHY.get(e.errno, e.strerror)}') from None
+    return None if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), 'not a regular file')
+
+def _refuse_special(path, what: str = 'output'):
+    kind = not_regular(path, what)
+    need(kind is None, f'{what} {path} exists and is {kind}, not a regular file, which writing would replace; '
+                       'remove it or give another name')
+
+def _discard(tmp):
+    "Remove a temporary file if there is one; a failure here must not hide the error being reported."
+    if tmp is not None:
+        with contextlib.suppress(OSError): os.unlink(tmp)
+
+def _free_disk(folder) -> float:
+    try: return shutil.disk_usage(folder).free
+    except OSError: return math.inf
+
+def _temp_beside(path: Path):
+    "A new file in `path`'s folder under a name no other process uses (O_EXCL): `(binary file, its path)`."
+    while True:
+        tmp = path.with_name(f'.{path.name[:60]}.{secrets.token_hex(4)}.tmp')
+        try: return os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), 'wb'), tmp
+        except FileExistsError: continue
 
 def write_atomic(path, write) -> Path:
-    "Write `path` via `write(file)` to a temp file, then rename it over: the old file or the new one, never a torn one."
-    path = Path(path); tmp = path.with_name(path.name + '.tmp')
+    "Write `path` via `write(file)` to a temp file of its own, then rename it over: the old file or the new one, whole."
+    path, tmp = Path(path), None
     try:
+        _refuse_special(path)                  # before the work: a link, a FIFO, a device or a folder is not replaced
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, 'wb') as f: write(f)
+        f, tmp = _temp_beside(path)
+        with f: write(f)
+        _refuse_special(path)                  # and at write time, should one have appeared meanwhile
         os.replace(tmp, path)
-    except (OSError, RuntimeError) as e:   # torch.save reports a full disk as a RuntimeError of its zip writer
-        full = isinstance(e, RuntimeError) and shutil.disk_usage(path.parent).free < 2**20
-        tmp.unlink(missing_ok=True)
+    except (OSError, RuntimeError) as e:       # torch.save reports a full disk as a RuntimeError of its zip writer
+        full = isinstance(e, RuntimeError) and _free_disk(path.parent) < 2**20   # before the partial file goes
+        _discard(tmp)
         if isinstance(e, RuntimeError) and not full: raise
         raise NanoSoraError(f'could not write {path}: '
                             f'{_WHY[errno.ENOSPC] if full else _WHY.get(e.errno, e.strerror)}') from None
+    except KeyboardInterrupt as e:             # Ctrl-C or SIGTERM: say what was not written
+        _discard(tmp)
+        raise type(e)(f"{f'{e}; ' if str(e) else ''}{path} was not written (its temporary file is removed)") from None
     except BaseException:
-        tmp.unlink(missing_ok=True); raise
+        _discard(tmp); raise
     return path
 
 def append_line(path, line: str):
@@ -75,10 +129,13 @@ def append_line(path, line: str):
         raise NanoSoraError(f'could not write {path}: {_WHY.get(e.errno, e.strerror or str(e))}') from None
 
 def check_writable(path, what: str = 'output') -> Path:
-    "Refuse an unwritable output file before any work: its folder (or the nearest one that exists) must be writable."
+    "Refuse an output file that cannot be written, before any work: not a regular file, or in an unwritable folder."
     p = Path(path).expanduser().absolute()
-    need(not p.is_dir(), f'{what} {path} is a folder; give a file name')
-    folder = next(q for q in p.parents if q.exists())
+    kind = not_regular(p, what)
+    need(kind != 'a folder', f'{what} {path} is a folder; give a file name')
+    _refuse_special(p, what)
+    try: folder = next(q for q in p.parents if q.exists())
+    except OSError as e: raise NanoSoraError(f'cannot use {what} {path}: {_WHY.get(e.errno, e.strerror)}') from None
     need(folder.is_dir(), f'cannot write {what} {path}: {folder} is a file, not a folder')
     need(os.access(folder, os.W_OK) and (not p.exists() or os.access(p, os.W_OK)),
          f'cannot write {what} {path}: {folder} is not writable (permission denied or a read-only file system)')
@@ -86,18 +143,57 @@ def check_writable(path, what: str = 'output') -> Path:
 
 # %% ../nbs/01_config.ipynb #c101
 def pick_device(name=None) -> torch.device:
-    "The requested device (refusing unknown names and CUDA where there is none), or CUDA when available, else CPU."
+    "The requested device (refusing unknown names and devices this machine lacks), or CUDA when available, else CPU."
     if not name: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     try: dev = torch.device(name)
     except RuntimeError: raise NanoSoraError(f"unknown device {name!r}; use cpu or cuda")
+    need(dev.type in ('cpu', 'cuda', 'mps'), f'--device {name} cannot run a model (nano_sora runs on cpu, cuda or mps)')
     need(dev.type != 'cuda' or torch.cuda.is_available(),
          f'--device {name} asked for, but no CUDA GPU is visible; use --device cpu')
+    n = torch.cuda.device_count() if dev.type == 'cuda' else 0
+    need(dev.type != 'cuda' or dev.index is None or dev.index < n,
+         f'--device {name} asked for, but this machine has {n} CUDA GPU{"s" * (n != 1)} (cuda:0 to cuda:{n - 1})')
+    need(dev.type != 'mps' or torch.backends.mps.is_available(),
+         f'--device {name} asked for, but this machine has no Apple GPU (MPS); use --device cpu')
     return dev
 
 def autocast(precision: str, device) -> contextlib.AbstractContextManager:
     "autocast to fp16/bf16 for the forward pass; a no-op for fp32."
     if precision == 'fp32': return contextlib.nullcontext()
     return torch.autocast(torch.device(device).type, dtype=torch.float16 if precision == 'fp16' else torch.bfloat16)
+
+def size_text(nbytes: float) -> str:
+    "Bytes for a reader: '512.0 MiB', '2.9 TiB'."
+    for unit in ('KiB', 'MiB', 'GiB', 'TiB'):
+        nbytes /= 1024
+        if nbytes < 1024 or unit == 'TiB': return f'{nbytes:,.1f} {unit}'
+
+def _available_ram() -> int:
+    "RAM the kernel could give this process now: MemAvailable, within a cgroup's limit and `ulimit -v`."
+    try: free = int(re.search(r'MemAvailable:\s+(\d+)', Path('/proc/meminfo').read_text())[1]) << 10
+    except (OSError, TypeError): return 16 << 30                    # no /proc (macOS, Windows): assume 16 GiB
+    with contextlib.suppress(OSError, ValueError):                  # cgroup v2: the container's limit
+        cg = Path('/sys/fs/cgroup')
+        free = min(free, int((cg/'memory.max').read_text()) - int((cg/'memory.current').read_text()))
+    with contextlib.suppress(ImportError, OSError, ValueError):     # `ulimit -v`: the address space left
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            free = min(free, soft - int(Path('/proc/self/statm').read_text().split()[0]) * os.sysconf('SC_PAGE_SIZE'))
+    return max(free, 0)
+
+def free_memory(device='cpu') -> int:
+    "Bytes a new allocation may take on `device`: the GPU's free memory, else the RAM available to this process."
+    device = torch.device(device)
+    if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
+    return _available_ram()
+
+def need_memory(nbytes: float, what: str, fix: str, device='cpu'):
+    "Refuse work that would allocate `nbytes` (an honest estimate) where less is free, saying what to change."
+    free = free_memory(device)
+    where = 'GPU memory' if torch.device(device).type == 'cuda' else 'memory'
+    need(nbytes <= free, f'{what} would take about {size_text(nbytes)}, more than the {size_text(free)} of {where} '
+                         f'free; {fix}')
 
 # %% ../nbs/01_config.ipynb #c107
 LATE_IMPORTS = ('torchvision', 'safetensors')   # imported inside functions, at the end of a command's work
@@ -125,6 +221,8 @@ def check_environment():
                  f'fix it with: {fixes[name]}')
 
 # %% ../nbs/01_config.ipynb #c006
+MAX_PARAMS = 2_000_000_000   # the most parameters a model may have (DiT-XL/2 has 675M); raise it to build larger ones
+
 @dataclass
 class ModelConfig:
     img_size: int = 32          # H = W of the input (pixels, or latents in lesson 9)
@@ -152,7 +250,9 @@ class ModelConfig:
              f"model.pos_emb must be one of learned, sincos, none, got {self.pos_emb!r}")
         for key in ('img_size', 'in_channels', 'dim', 'depth', 'heads', 'num_classes', 'mlp_ratio'):
             need(getattr(self, key) > 0, f'model.{key} must be positive, got {getattr(self, key)}')
-        need(math.isfinite(self.mlp_ratio), f'model.mlp_ratio must be a finite number, got {self.mlp_ratio}')
+        need(math.isfinite(self.dim * self.mlp_ratio), f'model.mlp_ratio must be a finite number, got {self.mlp_ratio}')
+        need(self.mlp_hidden >= 1, f'model.mlp_ratio={self.mlp_ratio} makes an MLP of int(dim * mlp_ratio) = 0 units; '
+             f'it needs at least one (mlp_ratio >= 1/{self.dim}; the spec uses 4)')
         need(self.patch_size > 0 and self.img_size % self.patch_size == 0,
              f'model.patch_size={self.patch_size} must divide model.img_size={self.img_size} (try 2 or 4)')
         need(self.dim % self.heads == 0, f'model.dim={self.dim} must be divisible by model.heads={self.heads}')
@@ -166,6 +266,14 @@ class ModelConfig:
                  f'model.patch_t={self.patch_t} must divide model.frames={self.frames} (try 1 or 2)')
             need(not self.rope, 'model.rope is 2D (images); a video model (model.frames > 0) needs model.rope=false')
         if self.route: self.validate_route()
+        return self.validate_size()
+
+    def validate_size(self) -> 'ModelConfig':
+        "Refuse a model surely over `MAX_PARAMS`: its blocks' weight matrices are depth x (10 dim^2 + 2 dim hidden)."
+        least = self.depth * (10 * self.dim ** 2 + 2 * self.dim * self.mlp_hidden)
+        need(least <= MAX_PARAMS, f'model.dim={self.dim}, model.depth={self.depth}, model.mlp_ratio={self.mlp_ratio} '
+             f'make at least {least / 1e9:,.1f}B parameters, over the {MAX_PARAMS / 1e9:g}B limit '
+             '(nano_sora.config.MAX_PARAMS; raise it to go past); choose a smaller model.dim or model.depth')
         return self
 
     def validate_route(self):
@@ -174,6 +282,11 @@ class ModelConfig:
         need(1 <= self.route_skip and 2 * self.route_skip < self.depth, f'model.route_skip={self.route_skip} must '
              f'leave a routed middle: 1 <= route_skip < depth/2 = {self.depth / 2}')
         need(not self.rope, 'model.route needs model.rope=false (routed tokens keep their added position embedding)')
+
+    @property
+    def mlp_hidden(self) -> int:
+        "The MLP's hidden width, rounded down as `DiTBlock` rounds it (lesson 4)."
+        return int(self.dim * self.mlp_ratio)
 
     @property
     def input_shape(self) -> tuple:
@@ -317,6 +430,8 @@ _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', '
              ('train', 'weight_decay'): 0, ('train', 'seed'): 0, ('train', 'val_every'): 0, ('train', 'val_n'): 1,
              ('train', 'fid_every'): 0, ('train', 'fid_n'): 2,
              ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0}
+MAX_SEED = 2**63 - 1          # torch's seeds are 64-bit integers: a sampling --seed is at most this
+MAX_TRAIN_SEED = 2**31 - 1    # train.seed: the loader seeds epoch e with (seed << 32) + e, which must stay a torch seed
 _POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift')]
 _UNIT = [('train', 'beta2'), ('train', 'ema_decay'), ('flow', 'label_dropout')]   # in [0, 1)
 
@@ -331,6 +446,8 @@ def _check_numbers(cfg):
         need(value(part, key) >= lo, f"{part}.{key} must be {'positive' if lo else '>= 0'}, got {value(part, key)}")
     for part, key in _POSITIVE: need(value(part, key) > 0, f'{part}.{key} must be positive, got {value(part, key)}')
     for part, key in _UNIT: need(0 <= value(part, key) < 1, f'{part}.{key} must be in [0, 1), got {value(part, key)}')
+    need(cfg.train.seed <= MAX_TRAIN_SEED, f'train.seed must be in [0, {MAX_TRAIN_SEED}] (2^31 - 1: the data order is '
+                                           f'seeded with seed * 2^32 + epoch), got {cfg.train.seed}')
 
 @dataclass
 class Config:
@@ -430,37 +547,77 @@ def get_config(preset: str = DEFAULT_PRESET, overrides=()) -> Config:
     return apply_overrides(PRESETS[preset](), overrides).validate()
 
 # %% ../nbs/01_config.ipynb #c012
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
+
+def _shown(value) -> str:
+    "A short repr of any value, even a deeply nested one or an integer of a million digits."
+    try: return _REPR.repr(value)
+    except ValueError: return f'an integer of {value.bit_length():,} bits'
+
 def _coerce(value, like, where):
     if isinstance(like, bool):
         if isinstance(value, bool): return value
     elif isinstance(like, int):
-        if isinstance(value, int) and not isinstance(value, bool): return value
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63: return value
     elif isinstance(like, float):
         if isinstance(value, str):  # YAML 1.1 reads 1e-4 (no dot) as a string
             try: value = float(value)
             except ValueError: pass
-        if isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
+        if isinstance(value, float) or isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+            return float(value)
     elif isinstance(like, tuple):
         if isinstance(value, (list, tuple)) and len(value) == len(like):
             return tuple(_coerce(v, l, where) for v, l in zip(value, like))
     elif isinstance(like, str):
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool): return str(value)
-    raise NanoSoraError(f'{where} must be a {type(like).__name__} like {like!r}, got {value!r}')
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool): return _coerce_text(value)
+    raise NanoSoraError(f'{where} must be a {type(like).__name__} like {like!r}, got {_shown(value)}')
+
+def _coerce_text(value) -> str:
+    try: return str(value)
+    except ValueError: raise NanoSoraError(f'{_shown(value)} is too long a number for a name') from None
 
 def _set(cfg: Config, key: str, value):
     part, _, name = key.partition('.')
-    if part == 'name' and not name: cfg.name = str(value); return
+    if part == 'name' and not name: cfg.name = _coerce(value, '', 'name'); return
     sub = getattr(cfg, part, None) if part in {f.name for f in fields(Config)} else None
     if sub is None or not name or name not in {f.name for f in fields(sub)}:
-        raise NanoSoraError(f'unknown config key {key!r}; keys look like train.lr or model.patch_size')
+        raise NanoSoraError(f'unknown config key {_shown(key)}; keys look like train.lr or model.patch_size')
     setattr(sub, name, _coerce(value, getattr(sub, name), key))
+
+MAX_YAML_DEPTH = 16          # levels of nesting a YAML document may have (a config has 3)
+MAX_CONFIG_BYTES = 1 << 20   # the largest config file read (a run's config.yaml is about 1 KB)
+
+class _Refused(yaml.YAMLError): "A YAML document refused unread, whatever it holds."
+
+class _Loader(yaml.SafeLoader):
+    "`yaml.SafeLoader` without anchors and aliases (a few lines of them expand to gigabytes), `MAX_YAML_DEPTH` deep."
+    depth = 0
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, 'anchor', None):
+            raise _Refused(f'YAML anchors and aliases (&name, *name) are not read (line {event.start_mark.line + 1}); '
+                           'write each value out')
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH: raise _Refused(f'it nests more than {MAX_YAML_DEPTH} levels deep')
+            return super().compose_node(parent, index)
+        finally: self.depth -= 1
+
+def read_yaml(text: str, where: str):
+    "A YAML document's value (safe types only); anchors, aliases and deep nesting are refused in one line."
+    loader = _Loader(text)
+    try: return loader.get_single_data()
+    except _Refused as e: raise NanoSoraError(f'{where}: {e}') from None
+    except ValueError as e: raise yaml.YAMLError(str(e)) from None      # an integer of over 4,300 digits
+    finally: loader.dispose()
 
 def apply_overrides(cfg: Config, overrides=()) -> Config:
     "Apply `part.key=value` strings (YAML-parsed values) to `cfg` in place and return it."
     for o in overrides:
         key, eq, raw = o.partition('=')
-        if not eq: raise NanoSoraError(f'override {o!r} must look like part.key=value, e.g. train.lr=1e-4')
-        try: value = yaml.safe_load(raw)
+        if not eq: raise NanoSoraError(f'override {_shown(o)} must look like part.key=value, e.g. train.lr=1e-4')
+        try: value = read_yaml(raw, f'--set {key.strip()[:60]}')
         except yaml.YAMLError: value = raw
         _set(cfg, key.strip(), value)
     return cfg
@@ -494,6 +651,7 @@ def sampling_from_args(sc: SampleConfig, a) -> SampleConfig:
     need(0 <= lo <= hi <= 1,
          f'--cfg-interval LO HI needs 0 <= LO <= HI <= 1 (guidance applies for t in [LO, HI]), got {lo} {hi}')
     need(a.seed >= 0, f'--seed must be >= 0, got {a.seed}')
+    need(a.seed <= MAX_SEED, f'--seed must be at most {MAX_SEED} (2^63 - 1, the largest torch seed), got {a.seed}')
     need(a.t_shift is None or math.isfinite(a.t_shift) and a.t_shift > 0,
          f'--t-shift must be positive, got {a.t_shift}')
     need(a.eta is None or math.isfinite(a.eta) and 0 <= a.eta <= 1,
@@ -513,25 +671,30 @@ def config_to_dict(cfg: Config) -> dict:
 def config_from_dict(d: dict, where='config') -> Config:
     "Build and validate a `Config` from a nested dict; unknown keys are errors, missing keys keep defaults."
     if not isinstance(d, dict): raise NanoSoraError(f'{where} is not a mapping of config sections')
-    cfg = Config()
+    cfg, name = Config(), lambda k: k if isinstance(k, str) else _shown(k)
     for part, value in d.items():
         if isinstance(value, dict):
-            for k, v in value.items(): _set(cfg, f'{part}.{k}', v)
-        else: _set(cfg, part, value)
+            for k, v in value.items(): _set(cfg, f'{name(part)}.{name(k)}', v)
+        else: _set(cfg, name(part), value)
     return cfg.validate()
 
 def save_config(cfg: Config, path) -> Path:
-    "Write `cfg` as YAML (the run folder's `config.yaml`)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
-    return path
+    "Write `cfg` as YAML (the run folder's `config.yaml`), whole or not at all."
+    return write_atomic(path, lambda f: f.write(yaml.safe_dump(config_to_dict(cfg), sort_keys=False).encode()))
 
 def load_config(path) -> Config:
     "Read a `config.yaml` written by `save_config` (or by hand) back into a validated `Config`."
     path = Path(path)
-    if not path.is_file(): raise NanoSoraError(f'config file {path} does not exist')
-    try: d = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e: raise NanoSoraError(f'{path} is not valid YAML: {str(e).splitlines()[0]}')
+    not_regular(path, 'config file')                                   # a name too long, say: one line
+    if not path.is_file(): raise NanoSoraError(f'config file {path} ' + ('is not a regular file' if path.exists()
+                                                                         else 'does not exist'))
+    need(path.stat().st_size <= MAX_CONFIG_BYTES, f'config file {path} is {size_text(path.stat().st_size)}, over the '
+         f'{size_text(MAX_CONFIG_BYTES)} a config may take (nano_sora.config.MAX_CONFIG_BYTES); is it a config?')
+    try: text = path.read_bytes().decode('utf-8')
+    except UnicodeDecodeError: raise NanoSoraError(f'config file {path} is not text (UTF-8) but binary; give a YAML '
+                                                   "file such as a run's config.yaml") from None
+    try: d = read_yaml(text, f'config file {path}')
+    except yaml.YAMLError as e: raise NanoSoraError(f'{path} is not valid YAML: {str(e).splitlines()[0]}') from None
     return config_from_dict(d, where=str(path))
 
 # %% ../nbs/01_config.ipynb #c046

@@ -4,19 +4,21 @@
 
 # %% ../nbs/08_euler_sampling.ipynb #c002
 from __future__ import annotations
-import argparse, time
+import argparse, math, re, time
 from pathlib import Path
 import numpy as np
 import torch
 from einops import rearrange
-from .config import (NanoSoraError, need, write_atomic, cli, run_as_script, check_writable, add_sampling_args,
-                              sampling_from_args, load_extensions)
+from .config import (NanoSoraError, need, need_memory, write_atomic, cli, run_as_script, check_writable,
+                              add_sampling_args, sampling_from_args, load_extensions)
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
 from .models.dit import load_model, load_guide, read_checkpoint, export_weights, guide_path
-from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
+from .training.flow_matching import (sample, generate, balanced_labels, sampling_precision,
+                                             check_sampling_memory)
 
 # %% auto #0
-__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'describe_sampling', 'main']
+__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'describe_sampling', 'check_memory',
+           'main']
 
 # %% ../nbs/08_euler_sampling.ipynb #c014
 def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
@@ -25,7 +27,7 @@ def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
     out = []
     for s in str(spec).split(','):
         s = s.strip()
-        if s.isdigit() and int(s) < num_classes: out.append(int(s))
+        if re.fullmatch(r'[0-9]{1,9}', s) and int(s) < num_classes: out.append(int(s))   # not '²', which isdigit takes
         elif s in names[:num_classes]: out.append(list(names).index(s))
         else: raise NanoSoraError(f"unknown class {s!r}; use 0..{num_classes - 1} or a name like {names[0]}")
     return out
@@ -81,6 +83,14 @@ def describe_sampling(sc, guided: bool) -> str:
     eta = f', eta {sc.eta}' if sc.sampler == 'ddim' else ''
     return f"{sc.sampler} {sc.steps} steps{eta}, t_shift {sc.t_shift}, {'autoguidance' if guided else 'cfg'} {how}"
 
+def check_memory(a, cfg, sc, guided: bool, device):
+    "Refuse a request whose samples, batch or trajectory would not fit in memory, before any label is made."
+    trajectory = Path(a.out).suffix == '.gif' and not cfg.model.frames       # every step of all --n, in one batch
+    check_sampling_memory(cfg.model, a.n, a.n if trajectory else a.batch_size, sc.cfg_scale != 1 and not guided, device)
+    if trajectory: need_memory(8 * (sc.steps + 1) * a.n * math.prod(cfg.model.input_shape), f'a .gif trajectory '
+                               f'of {a.n:,} images over {sc.steps:,} steps (every step kept, float32)',
+                               'use fewer --steps or --n, or write a .png')
+
 @cli
 def main(argv=None):
     load_extensions(); a = parse_args(argv)
@@ -94,8 +104,10 @@ def main(argv=None):
     need(Path(a.out).suffix in ('.npy', '.gif') + (() if cfg.model.frames else ('.png',)),
          f"--out {a.out}: use a .png (grid), .npy (uint8 array) or .gif (trajectory)"
          f"{'; clips: .gif or .npy' if cfg.model.frames else ''}")
-    labels = balanced_labels(a.n, parse_classes(a.classes, cfg.model.num_classes))
+    classes = parse_classes(a.classes, cfg.model.num_classes)
     device, precision = next(model.parameters()).device, sampling_precision(model)
+    check_memory(a, cfg, sc, guide is not None, device)
+    labels = balanced_labels(a.n, classes)
     ncols = min(a.n, 8 if a.classes else cfg.model.num_classes)
     if Path(a.out).suffix == '.gif' and not cfg.model.frames:     # images: the GIF shows noise turning into them
         _, traj = sample(model, labels.to(device), sc, torch.Generator(device).manual_seed(a.seed), precision=precision,

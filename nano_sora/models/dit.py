@@ -4,20 +4,22 @@
 
 # %% ../../nbs/05_dit.ipynb #c002
 from __future__ import annotations
-import importlib.resources, json, re
+import importlib.resources, json, re, zipfile
 from pathlib import Path
 import torch, torch.utils.checkpoint
 from einops import repeat
 from torch import nn
-from ..config import (ModelConfig, NanoSoraError, need, config_from_dict, config_to_dict, pick_device,
-                             write_atomic)
+from ..config import (ModelConfig, NanoSoraError, MAX_PARAMS, need, need_memory, not_regular, size_text,
+                             config_from_dict, config_to_dict, pick_device, write_atomic)
 from .patchify import PatchEmbed, PosEmbed, unpatchify
 from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2d, zero_
 
 # %% auto #0
-__all__ = ['MODELS', 'PRETRAINED', 'DiT', 'count_params', 'flops_per_image', 'describe', 'route_span', 'kept_tokens',
-           'routed_tokens', 'gather_tokens', 'scatter_tokens', 'make_model', 'latest_checkpoint', 'pretrained_path',
-           'checkpoint_file', 'read_checkpoint', 'load_model', 'guide_path', 'load_guide', 'export_weights']
+__all__ = ['MODELS', 'MAX_CHECKPOINT_BYTES', 'MAX_INFLATION', 'PRETRAINED', 'DiT', 'count_params', 'num_tokens',
+           'flops_per_image', 'activation_bytes', 'describe', 'route_span', 'kept_tokens', 'routed_tokens',
+           'gather_tokens', 'scatter_tokens', 'model_on_meta', 'make_model', 'latest_checkpoint', 'pretrained_path',
+           'checkpoint_file', 'check_weights', 'read_checkpoint', 'load_model', 'guide_path', 'load_guide',
+           'export_weights']
 
 # %% ../../nbs/05_dit.ipynb #c004
 class DiT(nn.Module):
@@ -96,12 +98,15 @@ def count_params(model: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
+def num_tokens(cfg: ModelConfig) -> int:
+    "Tokens per image: (H/p)^2, times T/patch_t for a clip (lesson 14)."
+    return (cfg.img_size // cfg.patch_size) ** 2 * max(1, cfg.frames // (cfg.patch_t if cfg.frames else 1))
+
 def flops_per_image(cfg: ModelConfig, training: bool = False) -> dict:
     "Forward FLOPs for one image (or clip, lesson 14), by part; `training`: only the routed tokens' work (below)."
     pt = cfg.patch_t if cfg.frames else 1
-    N = (cfg.img_size // cfg.patch_size) ** 2 * max(1, cfg.frames // pt)     # tokens
-    D, P = cfg.dim, pt * cfg.patch_size ** 2 * cfg.in_channels               # width, values per patch
-    H = int(cfg.dim * cfg.mlp_ratio)
+    N, D, P = num_tokens(cfg), cfg.dim, pt * cfg.patch_size ** 2 * cfg.in_channels   # tokens, width, values per patch
+    H = cfg.mlp_hidden                                                             # int(dim * mlp_ratio), as DiTBlock
     lo, hi = route_span(cfg) if training and cfg.route else (cfg.depth, cfg.depth)
     n = [kept_tokens(N, cfg.route) if lo <= i < hi else N for i in range(cfg.depth)]   # tokens each block sees
     parts = dict(qkv_proj=sum(2 * k * D * 4 * D for k in n), attention=sum(4 * k * k * D for k in n),
@@ -110,6 +115,10 @@ def flops_per_image(cfg: ModelConfig, training: bool = False) -> dict:
     parts['embed_final'] = 2 * N * P * D + 2 * N * D * P + 2 * D * 2 * D + 2 * 256 * D + 2 * D * D
     parts['total'] = sum(parts.values())
     return parts
+
+def activation_bytes(cfg: ModelConfig, batch: int) -> int:
+    "Memory of a forward pass without gradients over `batch` inputs: 8 dim + 2 mlp_hidden float32 values a token."
+    return 4 * batch * num_tokens(cfg) * (8 * cfg.dim + 2 * cfg.mlp_hidden)   # x, q, k, v, outputs; the MLP's twice
 
 def describe(cfg: ModelConfig) -> str:
     "One line: size, tokens, parameters and GFLOPs per image."
@@ -143,11 +152,21 @@ def scatter_tokens(full: torch.Tensor, keep: torch.Tensor, x: torch.Tensor) -> t
 # %% ../../nbs/05_dit.ipynb #c101
 MODELS = {'image': DiT}   # model kind -> class; lesson 14 adds 'video'
 
-def make_model(mcfg: ModelConfig) -> nn.Module:
-    "The model a `ModelConfig` describes: the image `DiT`, or the registered video model when `model.frames > 0`."
+def model_on_meta(mcfg: ModelConfig) -> nn.Module:
+    "The model `mcfg` describes, built on the `meta` device (shapes, no memory); over `MAX_PARAMS` it is refused."
     kind = 'video' if mcfg.frames else 'image'
     need(kind in MODELS, 'model.frames > 0 needs the video model: import nano_sora.models.video (lesson 14)')
-    return MODELS[kind](mcfg)
+    with torch.device('meta'): model = MODELS[kind](mcfg.validate())
+    n = sum(p.numel() for p in model.parameters())
+    need(n <= MAX_PARAMS, f'model.dim={mcfg.dim}, model.depth={mcfg.depth} make a model of {n / 1e9:,.2f}B parameters, '
+         f'over the {MAX_PARAMS / 1e9:g}B limit (nano_sora.config.MAX_PARAMS; raise it to go past)')
+    return model
+
+def make_model(mcfg: ModelConfig) -> nn.Module:
+    "The model a `ModelConfig` describes: the image `DiT`, or the registered video model when `model.frames > 0`."
+    n = sum(p.numel() for p in model_on_meta(mcfg).parameters())        # its size known before any memory is taken
+    need_memory(4 * n, f'a model of {n / 1e6:,.0f}M float32 parameters', 'choose a smaller model.dim or model.depth')
+    return MODELS['video' if mcfg.frames else 'image'](mcfg)
 
 def latest_checkpoint(run_dir) -> Path:
     "The most recently written checkpoint of a run folder."
@@ -156,8 +175,28 @@ def latest_checkpoint(run_dir) -> Path:
     need(cands, f'no checkpoint found in {d}; train first or pass a .pt file')
     return max(cands, key=lambda p: p.stat().st_mtime)   # atomic renames: the newest file is complete
 
+MAX_CHECKPOINT_BYTES = 4 << 30   # the most a .pt's records may declare in all (DiT-S/2 with EMA and AdamW: 0.5 GB)
+MAX_INFLATION = 16               # torch.save stores records uncompressed: declaring 16 times the file is a forgery
+
+def _check_records(path: Path):
+    "Refuse a .pt whose zip records declare more bytes than the limit, the free memory or the file could hold."
+    try:
+        with open(path, 'rb') as f: end = zipfile._EndRecData(f)              # the zip's end record: counts only
+        if end is None: return                                               # not a zip: torch.load says so
+        need(end[zipfile._ECD_ENTRIES_TOTAL] <= 100_000, f'{path} lists {end[zipfile._ECD_ENTRIES_TOTAL]:,} records, '
+             'more than any checkpoint holds: refused unread, a forged or corrupt file')
+        with zipfile.ZipFile(path) as z: declared = sum(i.file_size for i in z.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError): return                 # unreadable: torch.load says how
+    size = path.stat().st_size
+    need(declared <= MAX_CHECKPOINT_BYTES and declared <= MAX_INFLATION * size,
+         f'{path} is {size_text(size)} but its records declare {size_text(declared)} (over '
+         f'{size_text(MAX_CHECKPOINT_BYTES)}, or {MAX_INFLATION} times the file): refused unread, a forged or '
+         'corrupt checkpoint (nano_sora.models.dit.MAX_CHECKPOINT_BYTES sets the limit)')
+    need_memory(declared, f'reading {path}', 'free some memory or load it on a larger machine')
+
 def _load_tensors(path: Path, map_location) -> dict:
     "torch.load with weights_only=True, its failures as one line each."
+    _check_records(path)
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         found = re.search(r'Unsupported global: GLOBAL (\S+)', str(e))
@@ -182,32 +221,58 @@ def _read_safetensors(path: Path) -> dict:
         raise NanoSoraError(f'{path} is corrupt, truncated or not a safetensors file '
                             f'({e.__class__.__name__})') from None
     need('config' in meta, f'{path} holds no nano_sora config; write such files with nano_sora_sample --export')
+    step = meta.get('step') or '0'
+    need(re.fullmatch(r'[0-9]{1,18}', step), f'{path}: its metadata says step={step[:40]!r}, not a step number; '
+         'write such files with nano_sora_sample --export')
     weights = {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
-    return dict(nano_sora=meta.get('nano_sora'), model=weights, ema=weights, config=meta['config'],
-                step=int(meta.get('step') or 0))
+    return dict(nano_sora=meta.get('nano_sora'), model=weights, ema=weights, config=meta['config'], step=int(step))
 
 def checkpoint_file(ckpt) -> Path:
     "The file `ckpt` names: a checkpoint (.pt or .safetensors), a run folder's newest, or `'pretrained'`."
     shipped = str(ckpt) == PRETRAINED
     path = pretrained_path() if shipped else Path(ckpt)
+    not_regular(path, 'checkpoint')                                        # a name too long, say: one line
     if path.is_dir(): path = latest_checkpoint(path)
-    need(path.is_file(), f'checkpoint {path} does not exist' + ('; reinstall nano_sora' if shipped else ''))
+    need(path.is_file(), f'checkpoint {path} ' + ('is not a regular file' if path.exists() else 'does not exist')
+         + ('; reinstall nano_sora' if shipped else ''))
     return path
+
+def check_weights(ck: dict, part: str = 'ema'):
+    "Refuse weights `ck[part]` that are missing or do not fit the checkpoint's config, before any model is built."
+    what = {'ema': "EMA weights ('ema')", 'model': "raw weights ('model')"}[part]
+    got = ck.get(part)
+    need(isinstance(got, dict) and len(got) > 0, f"{ck['path']} holds no {what}, which every checkpoint nano_sora "
+         f"writes has; {'try --no-ema, or ' if part == 'ema' else ''}use another checkpoint of the run")
+    need(all(torch.is_tensor(v) for v in got.values()), f"{ck['path']}: its {what} are not all tensors")
+    want = {k: tuple(v.shape) for k, v in model_on_meta(ck['config'].model).state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in got.items()}
+    diff = sorted(want.keys() ^ got.keys()) or [k for k in want if got[k] != want[k]]
+    need(not diff, f"{ck['path']}: its {what} do not fit its config (model.dim={ck['config'].model.dim}, "
+         f"model.depth={ck['config'].model.depth}): {_mismatch(diff[0] if diff else '', want, got)}")
+
+def _mismatch(key, want, got) -> str:
+    if key not in got: return f'{key} is missing'
+    if key not in want: return f'{key} is not part of that model'
+    return f'{key} is {got[key]} where the config makes {want[key]}'
 
 def read_checkpoint(path, map_location='cpu') -> dict:
     "Read a checkpoint (a .pt, a run folder's newest, a .safetensors or `'pretrained'`) safely; `config` -> `Config`."
     path = checkpoint_file(path)
     ck = _read_safetensors(path) if path.suffix == '.safetensors' else _load_tensors(path, map_location)
     need(isinstance(ck, dict) and {'nano_sora', 'model', 'config'} <= set(ck), f'{path} is not a nano_sora checkpoint')
+    step = ck.get('step', 0)
+    need(type(step) is int and step >= 0, f'{path}: its step is not a step number; use a checkpoint nano_sora wrote')
     raw = ck['config']
     try: ck['config'] = config_from_dict(json.loads(raw) if isinstance(raw, str) else raw, where=f'config in {path}')
     except json.JSONDecodeError: raise NanoSoraError(f'the config in {path} is not valid JSON') from None
+    except RecursionError: raise NanoSoraError(f'the config in {path} is nested too deep to be a config') from None
     ck['path'] = path
     return ck
 
 def load_model(ckpt, device=None, use_ema: bool = True, compile: bool = False):
     "The model of a checkpoint or run folder (EMA weights by default) on `device`, eval mode, and its `Config`."
     ck = read_checkpoint(ckpt)
+    check_weights(ck, 'ema' if use_ema else 'model')                       # every name and shape, before building
     weights = ck['ema' if use_ema else 'model']
     need(all(torch.isfinite(w).all() for w in weights.values() if w.is_floating_point()),
          f"{ck['path']} holds non-finite weights (the run diverged); sample from an earlier checkpoint of the run")
@@ -246,6 +311,7 @@ def export_weights(ck: dict, path, use_ema: bool = True) -> Path:
     "A checkpoint's EMA (or raw) weights as 16-bit safetensors with its config as metadata: the file to share."
     from safetensors.torch import save
     need(Path(path).suffix == '.safetensors', f'export to a .safetensors file, not {Path(path).name}')
+    check_weights(ck, 'ema' if use_ema else 'model')
     state = ck['ema' if use_ema else 'model']
     weights = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in state.items()}
     need(all(torch.isfinite(w).all() for w in weights.values() if w.is_floating_point()),

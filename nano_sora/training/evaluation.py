@@ -4,22 +4,24 @@
 
 # %% ../../nbs/10_evaluation.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, dataclasses, hashlib, os, sys, urllib.request, warnings
+import argparse, contextlib, dataclasses, hashlib, math, os, sys, urllib.request, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from ..config import (Config, NanoSoraError, EVALUATIONS, need, cli, run_as_script, pick_device, write_atomic,
-                              check_writable, add_sampling_args, sampling_from_args, autocast, load_extensions)
+from ..config import (Config, NanoSoraError, EVALUATIONS, need, need_memory, cli, run_as_script, pick_device,
+                              write_atomic, check_writable, add_sampling_args, sampling_from_args, autocast,
+                              load_extensions)
 from ..data.loader import load_images, load_heldout, cifar10_mirror, to_float
 from ..models.dit import load_model, load_guide
 from .flow_matching import METHODS, draw_noise, generate, balanced_labels, sampling_precision
 from .train import check_data, say
 
 # %% auto #0
-__all__ = ['FID_SIZE', 'INCEPTION_URL', 'frechet_distance', 'feature_stats', 'save_stats', 'load_stats', 'nv_resize',
-           'inception_input', 'nano_sora_cache', 'inception_path', 'load_inception', 'download_inception', 'as_images',
-           'inception_features', 'reference_stats', 'load_samples', 'load_reference', 'fid', 'checkpoint_samples',
-           'model_to_score', 'parse_args', 'main', 'Validation', 'make_validation', 'make_fid']
+__all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'FEATURES', 'frechet_distance', 'feature_stats',
+           'save_stats', 'load_stats', 'nv_resize', 'inception_input', 'nano_sora_cache', 'inception_path',
+           'load_inception', 'download_inception', 'as_images', 'inception_features', 'reference_stats', 'load_samples',
+           'load_reference', 'fid', 'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main',
+           'Validation', 'make_validation', 'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -35,11 +37,15 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     if mu2.shape != (d,) or s1.shape != (d, d) or s2.shape != (d, d):
         raise NanoSoraError(f'FID statistics do not match: mu {mu1.shape} vs {mu2.shape}, '
                             f'sigma {s1.shape} vs {s2.shape}')
+    need(all(np.isfinite(v).all() for v in (mu1, s1, mu2, s2)), 'FID statistics hold NaN or infinite values (of '
+         'non-finite samples, or a broken statistics file); recompute them')
     a = _sqrt_psd(s1)
     m = a @ s2 @ a
     tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * tr_covmean)
+    value = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * tr_covmean)
+    need(math.isfinite(value), f'the FID came out {value}: the statistics overflow float64; recompute them')
+    return value
 
 # %% ../../nbs/10_evaluation.ipynb #c008
 def feature_stats(feats) -> tuple[np.ndarray, np.ndarray]:
@@ -51,22 +57,38 @@ def feature_stats(feats) -> tuple[np.ndarray, np.ndarray]:
 def save_stats(path, mu, sigma, **meta) -> Path:
     "Write `mu` and the upper triangle of `sigma` (float32 `sigma_triu`) to an `.npz`; `meta` adds small extra fields."
     mu, sigma = np.asarray(mu, np.float64), np.asarray(sigma)
+    need(np.isfinite(mu).all() and np.isfinite(sigma).all(), f'the statistics for {path} are not finite; not written')
     tri = sigma[np.triu_indices(len(mu))].astype(np.float32)
     return write_atomic(path, lambda f: np.savez(f, mu=mu, sigma_triu=tri, **meta))   # never a half-written cache file
 
-def load_stats(path) -> tuple[np.ndarray, np.ndarray]:
-    "Read `(mu, sigma)` from an `.npz` with `mu` and `sigma_triu` (written by `save_stats` or the course's yardstick)."
+MAX_STATS_BYTES = 256 << 20   # the most a statistics file's arrays may declare (2048-d features: 8.4 MB)
+
+def _read_stats(path: Path):
+    "mu, sigma_triu and the image size (None if not stored) of an `.npz`, its declared size checked before reading."
+    import zipfile
+    with zipfile.ZipFile(path) as z: declared = sum(i.file_size for i in z.infolist())
+    need(declared <= MAX_STATS_BYTES, f'{path} declares {declared / 2**20:,.0f} MiB of arrays, more than FID '
+         f'statistics take ({MAX_STATS_BYTES >> 20} MiB at most): refused unread')
+    with np.load(path, allow_pickle=False) as r:
+        size = int(r['size']) if 'size' in r.files else None
+        return np.asarray(r['mu'], np.float64), np.asarray(r['sigma_triu']), size
+
+def load_stats(path, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    "Read `(mu, sigma)` from an `.npz` with `mu` and `sigma_triu`; `size`: the samples' side, checked when stored."
     path = Path(path)
     if not path.is_file(): raise NanoSoraError(f'statistics file {path} does not exist')
-    try:
-        with np.load(path, allow_pickle=False) as r:
-            mu, tri = np.asarray(r['mu'], np.float64), np.asarray(r['sigma_triu'])
+    try: mu, tri, stored = _read_stats(path)
+    except NanoSoraError: raise
     except Exception as e:
         raise NanoSoraError(f'{path} is not an FID statistics file (an .npz with mu and sigma_triu): '
-                            f'{e.__class__.__name__}')
+                            f'{e.__class__.__name__}') from None
     d = len(mu)
     if mu.ndim != 1 or tri.shape != (d * (d + 1) // 2,):
         raise NanoSoraError(f'{path}: sigma_triu has {tri.size} values, expected {d * (d + 1) // 2} for {d}-d features')
+    need(np.isfinite(mu).all() and np.isfinite(tri).all(), f'{path} holds NaN or infinite statistics; recompute them '
+         '(a cached file: delete it, the next run computes it again)')
+    need(size is None or stored is None or stored == size, f'{path} holds statistics of {stored}x{stored} images; '
+         f'the samples are {size}x{size}: compare images of one size')
     sigma = np.zeros((d, d))
     sigma[np.triu_indices(d)] = tri
     return mu, sigma + np.triu(sigma, 1).T
@@ -140,13 +162,19 @@ def download_inception(path=None, url: str = INCEPTION_URL) -> Path:
     return dest
 
 # %% ../../nbs/10_evaluation.ipynb #c021
+MIN_FID_SIDE = 16   # the smallest image side scored (Inception sees 299x299; CIFAR-10 is 32x32)
+
 def as_images(images, where: str = 'images') -> torch.Tensor:
-    "Check uint8 images `N x H x W x 3` or `N x 3 x H x W` (numpy or torch) and return them as a tensor `(N, 3, H, W)`."
+    "Check uint8 square images `N x H x W x 3` or `N x 3 x H x W` (numpy or torch); return them as `(N, 3, H, W)`."
     x = images if torch.is_tensor(images) else torch.from_numpy(np.ascontiguousarray(np.asarray(images)))
-    if x.dtype != torch.uint8 or x.ndim != 4 or 3 not in (x.shape[1], x.shape[-1]) or len(x) == 0:
-        raise NanoSoraError(f'{where}: expected uint8 images N x 32 x 32 x 3 (or N x 3 x 32 x 32) with values 0..255, '
+    ok = x.dtype == torch.uint8 and x.ndim == 4 and len(x) > 0
+    last = ok and x.shape[-1] == 3 and x.shape[1] == x.shape[2]                 # N x H x W x 3
+    first = ok and not last and x.shape[1] == 3 and x.shape[2] == x.shape[3]    # N x 3 x H x W
+    if not (last or first) or x.shape[2] < MIN_FID_SIDE:
+        raise NanoSoraError(f'{where}: expected uint8 images N x H x W x 3 (or N x 3 x H x W), square, at least '
+                            f'{MIN_FID_SIDE}x{MIN_FID_SIDE} (CIFAR-10: N x 32 x 32 x 3), '
                             f'got {str(x.dtype).replace("torch.", "")} {tuple(x.shape)}')
-    return x.permute(0, 3, 1, 2) if x.shape[-1] == 3 else x
+    return x.permute(0, 3, 1, 2) if last else x
 
 @contextlib.contextmanager
 def _no_tf32():
@@ -183,40 +211,48 @@ def _source_key(source, train: bool, limit: int) -> str:
     return key + (f'-limit{limit}' if limit else '')
 
 def reference_stats(source='cifar10', cache_dir=None, model=None, device='cpu', train: bool = True, limit: int = 0,
-                    root='data', batch: int | None = None, progress: bool = False, inception=None):
+                    root='data', batch: int | None = None, progress: bool = False, inception=None,
+                    size: int | None = None):
     "`(mu, sigma)` of a dataset's Inception features ('cifar10', a folder or a zip), computed once, cached by source."
     path = Path(cache_dir or nano_sora_cache()/'fid').expanduser()/f'{_source_key(source, train, limit)}.npz'
-    if path.is_file(): return load_stats(path)
+    if path.is_file(): return load_stats(path, size)
     x = load_images(source, root=root, train=train, limit=limit)[0]
+    need(size is None or x.shape[-2:] == (size, size), f'the images of {source} are {x.shape[-2]}x{x.shape[-1]}; '
+         f'the samples are {size}x{size}: FID compares images of one size')
     if model is None: model = load_inception(inception, device)
     print(f'computing FID reference statistics of {len(x)} images of {source}; cached in {path}', file=sys.stderr)
     if pick_device(device).type == 'cpu' and len(x) > 2000:     # ~6 images/s on two CPU cores (lesson 10's timing)
         print(f'warning: that is about {len(x) / 6 / 60:.0f} minutes on a CPU, once; to skip it, give precomputed '
               'statistics: --ref STATS.npz (e.g. the course\'s cifar10-jpeg-train-stats.npz)', file=sys.stderr)
     mu, sigma = feature_stats(inception_features(model, x, device, batch, progress))
-    save_stats(path, mu, sigma, n=len(x), source=str(source))
-    return mu, sigma
+    try: save_stats(path, mu, sigma, n=len(x), source=str(source), size=x.shape[-1])
+    except NanoSoraError as e: print(f'warning: {e}; the statistics are used uncached', file=sys.stderr)
+    return mu, sigma          # minutes of work: a cache that cannot be written does not lose them
 
 def load_samples(path) -> np.ndarray:
-    "A uint8 image array from a `.npy` file, checked (N x 32 x 32 x 3 or N x 3 x 32 x 32)."
+    "A uint8 image array from a `.npy` file, checked (N x H x W x 3 or N x 3 x H x W, square)."
     path = Path(path)
     if not path.is_file(): raise NanoSoraError(f'samples file {path} does not exist')
-    try: a = np.load(path, allow_pickle=False)
+    try: a = np.load(path, allow_pickle=False, mmap_mode='r')       # the header only: its size is checked first
     except Exception as e:
-        raise NanoSoraError(f'{path} is not a .npy array ({e.__class__.__name__}); save images with np.save')
+        raise NanoSoraError(f'{path} is not a .npy array ({e.__class__.__name__}); save images with np.save') from None
     if not isinstance(a, np.ndarray):
         raise NanoSoraError(f'{path} is an .npz archive; give images as a .npy array (statistics go to --ref)')
+    need_memory(a.nbytes, f'the images of {path}', 'score fewer images at once')
+    a = np.array(a)
     as_images(a, where=str(path))
     return a
 
-def load_reference(ref, model=None, device='cpu', batch: int | None = None, inception=None):
+def load_reference(ref, model=None, device='cpu', batch: int | None = None, inception=None, size: int | None = None):
     "`(mu, sigma)` from a statistics `.npz`, an images `.npy` (features computed now), or a `(mu, sigma)` pair."
     if isinstance(ref, (tuple, list)) and len(ref) == 2:
         return np.asarray(ref[0], np.float64), np.asarray(ref[1], np.float64)
     p = Path(ref)
-    if p.suffix == '.npz': return load_stats(p)
+    if p.suffix == '.npz': return load_stats(p, size)
     if p.suffix == '.npy':
-        x = load_samples(p)
+        x = as_images(load_samples(p), str(p))
+        need(size is None or x.shape[-1] == size, f'reference {p} holds {x.shape[-1]}x{x.shape[-1]} images; the '
+             f'samples are {size}x{size}: FID compares images of one size')
         return feature_stats(inception_features(model if model is not None else load_inception(inception, device),
                                                 x, device, batch))
     raise NanoSoraError(f'reference {ref} must be statistics (.npz with mu, sigma_triu) or images (.npy)')
@@ -225,9 +261,9 @@ def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progre
         inception=None) -> float:
     "FID of uint8 `samples` (array or `.npy` path) against `ref` (stats `.npz`, images `.npy`, or `(mu, sigma)`)."
     if model is None: model = load_inception(inception, device)
-    if isinstance(samples, (str, Path)): samples = load_samples(samples)
-    mu, sigma = load_reference(ref, model, device, batch)
-    return frechet_distance(*feature_stats(inception_features(model, samples, device, batch, progress)), mu, sigma)
+    x = as_images(load_samples(samples) if isinstance(samples, (str, Path)) else samples)
+    mu, sigma = load_reference(ref, model, device, batch, size=x.shape[-1])
+    return frechet_distance(*feature_stats(inception_features(model, x, device, batch, progress)), mu, sigma)
 
 # %% ../../nbs/10_evaluation.ipynb #c041
 def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_size: int = 1000,
@@ -237,11 +273,20 @@ def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_siz
                  sampling_precision(model), progress=True, flow=cfg.flow, guide=guide)
     return x.movedim(1, -1).numpy()
 
+FEATURES = 2048   # Inception's pool features per image
+
+def fid_bytes(n: int, shape) -> int:
+    "Memory of scoring n samples of `shape`: the uint8 images and their float64 features, each twice while gathered."
+    return n * 2 * (math.prod(shape) + 8 * FEATURES)
+
 def model_to_score(a, device):
     "`--ckpt`'s model, its config, the flags' sampling settings and the `--guide` model: refused early if unusable."
     model, cfg = load_model(a.ckpt, device, compile=a.compile)
     guide = load_guide(a.guide, a.ckpt, cfg, device, compile=a.compile)
-    return model, cfg, sampling_from_args(cfg.sample, a), guide
+    sc = sampling_from_args(cfg.sample, a)
+    need_memory(fid_bytes(a.n, cfg.model.input_shape), f'--n {a.n:,} samples and their Inception features',
+                'score fewer (--n 10000 is FID-10k, 50000 FID-50k)')
+    return model, cfg, sc, guide
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_fid', description='FID with the EDM / StyleGAN2-ADA protocol '
@@ -284,10 +329,13 @@ def main(argv=None):
     device = pick_device(a.device)
     sets = [(f, load_samples(f)) for f in a.samples]          # refuse bad files before the slow part
     scored = model_to_score(a, device) if a.ckpt else None    # and a bad checkpoint or flag too
-    net = load_inception(a.inception, device)
-    if a.ref: mu, sigma = load_reference(a.ref, net, device, a.batch)
+    sides = {as_images(x).shape[-1] for _, x in sets} | ({scored[1].model.img_size} if scored else set())
+    need(len(sides) <= 1, f"the images to score have several sizes ({', '.join(f'{s}x{s}' for s in sorted(sides))}); "
+         'score each size against a reference of its own')
+    side, net = next(iter(sides), None), load_inception(a.inception, device)
+    if a.ref: mu, sigma = load_reference(a.ref, net, device, a.batch, size=side)
     else: mu, sigma = reference_stats(a.data or cifar10_mirror('train') or 'cifar10', a.cache, net, device,
-                                      batch=a.batch, progress=sys.stderr.isatty())
+                                      batch=a.batch, progress=sys.stderr.isatty(), size=side)
     score = lambda x: frechet_distance(*feature_stats(inception_features(net, x, device, a.batch,
                                                                          sys.stderr.isatty())), mu, sigma)
     for f, x in sets: print(f'FID {len(x)} {score(x):.3f} {f}', flush=True)
@@ -341,8 +389,9 @@ def make_fid(run):
     need(not run.cfg.model.frames, 'train.fid_every needs an image model; set train.fid_every=0 for clips')
     if not run.d.is_main: return lambda run: {}
     net = load_inception(None, dev)
-    mu, sigma = load_stats(t.fid_ref) if t.fid_ref else reference_stats(run.cfg.data.source, model=net, device=dev,
-                                                                        root=run.cfg.data.root)
+    side, data = run.cfg.model.img_size, run.cfg.data
+    mu, sigma = (load_stats(t.fid_ref, side) if t.fid_ref else
+                 reference_stats(data.source, model=net, device=dev, root=data.root, size=side))
     labels = balanced_labels(t.fid_n, list(range(run.cfg.model.num_classes)))
     def evaluate(run) -> dict:
         x = generate(run.ema.model, labels, run.cfg.sample, seed=0, batch_size=500,

@@ -7,7 +7,9 @@ from __future__ import annotations
 import dataclasses, math
 import torch
 from torch import nn
-from ..config import FlowConfig, SampleConfig, need, autocast, check_sampler, PREDICTIONS
+from ..config import (FlowConfig, ModelConfig, SampleConfig, MAX_SEED, need, need_memory, autocast,
+                             check_sampler, PREDICTIONS)
+from ..models.dit import activation_bytes
 from ..data.loader import to_uint8
 
 # %% auto #0
@@ -15,7 +17,7 @@ __all__ = ['CLAMP', 'PATHS', 'TARGETS', 'METHODS', 'SAMPLERS', 'interpolate', 'v
            'to_data_noise', 'convert', 'shift_t', 'sample_t', 'drop_labels', 'draw_noise', 'negatives', 'flow_loss',
            'toy_data', 'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step',
            'rk4_step', 'time_grid', 'ode_sampler', 'sampler_input', 'sample', 'balanced_labels', 'sampling_precision',
-           'generate']
+           'check_sampling_memory', 'generate']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -182,6 +184,8 @@ def rk4_step(v, x, t: float, h: float):
 
 def time_grid(steps: int, s: float = 1.0) -> list:
     "The solver's `steps + 1` times from 0 to 1: even steps (s = 1), shifted by `shift_t` otherwise."
+    need_memory(64 * (steps + 1), f'a time grid of {steps:,} steps (64 bytes a step while it is made)',
+                'use fewer steps (--steps, sample.steps)')
     return shift_t(torch.linspace(0, 1, steps + 1, dtype=torch.float64), s).tolist()
 
 def ode_sampler(step):
@@ -222,6 +226,9 @@ def sample(model, y, sc: SampleConfig = SampleConfig(), generator=None, x0=None,
     with autocast(precision, device):
         for x in SAMPLERS[sc.sampler](f, x, sc, flow, generator):
             if return_trajectory: traj.append(x.cpu())
+    need(torch.isfinite(x).all(), 'sampling produced non-finite values (inf or NaN) '
+         + (f'at guidance scale {sc.cfg_scale}; lower it (--cfg, sample.cfg_scale)' if sc.cfg_scale != 1 else
+            "without guidance: the model's outputs overflow; sample an earlier checkpoint of the run"))
     return (x, torch.stack(traj)) if return_trajectory else x
 
 # %% ../../nbs/06_flow_matching.ipynb #c105
@@ -233,11 +240,23 @@ def sampling_precision(model) -> str:
     "bf16 autocast on a GPU, fp32 on the CPU."
     return 'bf16' if next(model.parameters()).device.type == 'cuda' else 'fp32'
 
+def check_sampling_memory(mcfg: ModelConfig, n: int, batch_size: int, doubled: bool = False, device='cpu'):
+    "Refuse n samples whose uint8 images (host memory) or one batch's activations (the device's) would not fit."
+    shape = mcfg.input_shape
+    need_memory(n * (2 * math.prod(shape) + 16), f"{n:,} samples of {' x '.join(map(str, shape))} (uint8, gathered)",
+                'sample in parts: several runs with a smaller --n, each with its own --seed')
+    b = min(n, batch_size)
+    need_memory(activation_bytes(mcfg, b * (1 + doubled)), f"sampling {b:,} at once{' (guided: twice that)' * doubled}",
+                'lower --batch-size', device)
+
 def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, batch_size: int = 1000,
              precision: str = 'fp32', progress: bool = False, decode=None,
              flow: FlowConfig = FlowConfig(), guide=None) -> torch.Tensor:
     "uint8 CPU samples for `labels`, in batches, deterministic for a seed; `decode` maps latents to images (lesson 9)."
     device = next(model.parameters()).device
+    need(0 <= seed <= MAX_SEED, f'the seed must be in [0, {MAX_SEED}], got {seed}')
+    if hasattr(model, 'cfg'):      # a DiT: the memory it will take, checked before any of it is taken
+        check_sampling_memory(model.cfg, len(labels), batch_size, sc.cfg_scale != 1 and guide is None, device)
     g = torch.Generator(device).manual_seed(seed)
     out = []
     chunks = range(0, len(labels), batch_size)

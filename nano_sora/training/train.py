@@ -403,14 +403,14 @@ def start(cfg: Config, claim: Claim, quiet: bool, model=None, data=None, callbac
 
 def finish(run: Run) -> dict:
     "The last checkpoint (only if everything is finite) and the summary: steps, minutes, final loss, images/s, memory."
-    path, s, dev = run.save('last.pt'), run.state, run.d.device
+    path, s, dev, log = run.save('last.pt'), run.state, run.d.device, run.log
     peak = torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None
-    summary = dict(step=s.step, epoch=s.epoch, minutes=s.seconds / 60, loss=run.log.last_loss, checkpoint=str(path),
-                   peak_gpu_gib=peak, img_per_s=s.step * run.cfg.train.batch_size / max(s.seconds, 1e-9))
-    say(run, f"done: step {s.step}, loss {run.log.last_loss:.4f}, {s.seconds / 60:.1f} min, "
-        f"{summary['img_per_s']:.0f} img/s"
-        + (f', peak GPU memory {peak:.2f} GiB' if peak is not None else '') + f'\ncheckpoint: {path}')
-    return summary
+    loss = run.d.all_mean([log.running / log.n])[0] if log.n and not math.isfinite(log.last_loss) else log.last_loss
+    summary = dict(step=s.step, epoch=s.epoch, minutes=s.seconds / 60, loss=loss, checkpoint=str(path),
+                   peak_gpu_gib=peak, img_per_s=(ips := s.step * run.cfg.train.batch_size / max(s.seconds, 1e-9)))
+    return say(run, f"done: step {s.step}, {f'loss {loss:.4f}' if math.isfinite(loss) else 'no loss logged yet'}, "
+               f"{s.seconds / 60:.1f} min, {ips:.0f} img/s{f', peak GPU memory {peak:.2f} GiB' if peak else ''}\n"
+               f'checkpoint: {path}') or summary    # a run shorter than log_every: the loss of the steps it did
 
 def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on_step=None, quiet: bool = False,
           model: nn.Module | None = None, loss=None, callbacks=(), d: Dist | None = None) -> dict:
