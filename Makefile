@@ -70,6 +70,7 @@ outputs-check: install   ## every lesson is committed with outputs and a picture
 lint: install            ## ruff (pyflakes rules, line length) and the package's layers, cycles, function and line lengths
 	$(BIN)/ruff check nano_sora tests
 	$(PY) tests/check_structure.py
+	$(PY) tests/check_words.py
 	@echo "lint: ok"
 
 # One notebook at a time: on the 2-core CI box two workers doubled each notebook's time (lesson 6: 60 s instead of 19 s)
