@@ -144,7 +144,7 @@ def load_inception(path=None, device='cpu'):
     return net.float().eval().to(pick_device(device))
 
 def download_inception(path=None, url: str = INCEPTION_URL) -> Path:
-    "Download NVIDIA's Inception-v3 (December 2015) to `inception_path(path)`, check that it loads, and return the path."
+    "Download NVIDIA's Inception-v3 to `inception_path(path)`, check that it loads, and return the path."
     dest = inception_path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + '.part')
@@ -290,7 +290,7 @@ def model_to_score(a, device):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_fid', description='FID with the EDM / StyleGAN2-ADA protocol '
-                                '(TF Inception-v3 of December 2015, 2048-d pool features, NVIDIA bilinear resize to 299). '
+                                '(TF Inception-v3, 2048-d pool features, NVIDIA bilinear resize to 299). '
                                 'Prints "FID <n> <value> <what>" per scored set.')
     p.add_argument('--samples', nargs='+', default=[], metavar='NPY',
                    help='uint8 image arrays N x 32 x 32 x 3 (or N x 3 x 32 x 32)')
