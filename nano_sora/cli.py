@@ -68,7 +68,7 @@ class RunLock(Callback):
         for _ in range(2):
             if create_whole(self.path, json.dumps(self.me)): return note
             need(self.path.is_file() or not self.path.exists(),
-                 f'{self.path} is not a lock file (a folder or a special file); remove it, then start again')
+                 f'{self.path} is not a lock file but a folder or special file; remove it, then start again')
             owner = self.owner()
             need(self.stale(owner),
                  f"run folder {self.path.parent} is in use by process {owner.get('pid')} on {owner.get('host')}; "

@@ -433,9 +433,10 @@ def loop(run: Run, x, y, on_step=None, loss=None) -> dict:
     fwd, clock, run.log.steps_per_epoch = prepare(run.model, cfg, d), Clock(t, len(loader), s), len(loader)
     micro = lambda x1, y1: lambda i, k: loss(x1.chunk(k)[i], y1.chunk(k)[i])     # `loss`: another objective (lesson 9)
     batch_loss = micro if loss else lambda x1, y1: method_loss(fwd, x1, y1, cfg, run.gen, d)
+    budget = f'{t.minutes:g} minutes' if t.minutes else f'{clock.planned} steps'
     say(run, f"{cfg.name}: {type(run.model).__name__} {count_params(run.model) / 1e6:.1f}M params, {len(x)} "
-        f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {clock.planned} steps "
-        f"planned, device {d.device}" + (f' x {d.world_size} processes' if d.world_size > 1 else ''))
+        f"{'clips' if cfg.model.frames else 'images'}, batch {t.batch_size}, {t.precision}, {budget} planned, "
+        f"device {d.device}" + (f' x {d.world_size} processes' if d.world_size > 1 else ''))
     emit(run, 'before_fit')
     try:
         while s.epoch < t.epochs and not clock.out_of_budget():
