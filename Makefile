@@ -122,8 +122,8 @@ docs: need-quarto install     ## the documentation site in _docs/ from the noteb
 preview: need-quarto install  ## serve the site locally and rebuild a page when its notebook changes (nbdev_preview; ARGS="--port 4000 --no_browser"; needs Quarto)
 	$(BIN)/nbdev_preview $(ARGS)
 
-lab: install
-	$(BIN)/jupyter lab nbs
+lab: install              ## JupyterLab on the lessons in nbs/ (ARGS="--port 8899 --no-browser"; as root, which Jupyter refuses by default, ARGS=--allow-root)
+	$(BIN)/jupyter lab nbs $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info _proc _docs nbs/nbdev.yml nbs/sidebar.yml
