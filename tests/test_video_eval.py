@@ -3,9 +3,10 @@
 `nano_sora_fid --ckpt RUN` on a video run samples class-balanced clips with the run's recipe and prints one line of the
 video measures (label accuracy, identity, motion, FD to real clips of held-out digits) instead of an FID. An untrained
 model's clips must score far below real clips measured the same way; a run the ruler cannot read (48 x 48 frames) and
-image flags given with a video checkpoint are refused in one line with exit code 2.
+image flags given with a video checkpoint are refused in one line with exit code 2. `nano_sora_speedrun --preset video`
+(tiny, a few seconds) writes a record whose `scores` are the same measures.
 """
-import os, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
@@ -74,3 +75,28 @@ def test_what_the_ruler_cannot_read_is_one_line(scored, tmp_path):
     np.save(tmp_path/'images.npy', np.zeros((4, 32, 32, 3), np.uint8))
     code, out, err = fid_cli('--ckpt', scored[4], '--samples', tmp_path/'images.npy', '--device', 'cpu', cwd=tmp_path)
     assert code == 2 and 'score a video checkpoint on its own' in err and 'Traceback' not in err, err
+
+
+SPEEDRUN = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'train.batch_size=8', 'train.precision=fp32',
+            'train.compile=false', 'train.warmup_steps=0', 'train.log_every=5', 'train.sample_every_epochs=0',
+            'sample.steps=4', 'data.limit=64', 'data.gpu_resident=false']
+
+
+def speedrun_cli(*args, cwd):
+    "nano_sora_speedrun as its console script runs it, in `cwd`: the finished process."
+    return subprocess.run([sys.executable, '-c', 'from nano_sora.benchmark import speedrun_main; speedrun_main()',
+                           *map(str, args)], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+
+
+def test_speedrun_of_a_video_preset_records_the_video_measures(tmp_path):
+    records = tmp_path/'records.jsonl'
+    r = speedrun_cli('--preset', 'video', '--minutes', '0.05', '--n', '20', '--device', 'cpu', '--records', records,
+                     '--set', *SPEEDRUN, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    rec = json.loads(records.read_text())
+    assert 'fid' not in rec and set(rec['scores']) == {'label_frames', 'label_clips', 'identity', 'motion', 'fd'}
+    assert rec['preset'] == 'video' and rec['n'] == 20 and rec['steps'] > 0
+    assert f"label_clips {rec['scores']['label_clips']}" in r.stdout and 'FID' not in r.stdout
+    r = speedrun_cli('--preset', 'video', '--ref', tmp_path/'stats.npz', '--records', tmp_path/'other.jsonl',
+                     cwd=tmp_path)
+    assert r.returncode == 2 and '--ref is FID statistics' in r.stderr and not (tmp_path/'other.jsonl').exists()
