@@ -16,13 +16,14 @@ from .training.flow_matching import sample, generate, balanced_labels, sampling_
 from .training.train import Dist, build, train_step, method_loss, prepare, train
 import nano_sora.training.muon  # noqa: F401  (train.optimizer=muon: the GPU presets this lesson measures, lesson 7a)
 from .training.evaluation import (load_inception, load_reference, reference_stats, frechet_distance,
-                                           feature_stats, inception_features, fid_bytes)
+                                           feature_stats, inception_features, fid_bytes, data_kind,
+                                           kind_scorer)
 from .inference import describe_sampling
 
 # %% auto #0
 __all__ = ['RECORDS', 'matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'check_bench_memory',
-           'main', 'records_file', 'git_commit', 'device_name', 'speedrun_config', 'sample_recipe', 'score', 'speedrun',
-           'record_line', 'speedrun_args', 'seed_command', 'speedrun_main']
+           'main', 'records_file', 'git_commit', 'device_name', 'speedrun_config', 'sample_recipe', 'score', 'measure',
+           'speedrun', 'record_line', 'speedrun_args', 'seed_command', 'speedrun_main']
 
 # %% ../nbs/11_benchmark.ipynb #c004
 def _sync(device):
@@ -180,6 +181,12 @@ def score(x, cfg: Config, device, ref=None) -> float:
                  reference_stats(cfg.data.source, model=net, device=device, root=cfg.data.root, size=side))
     return frechet_distance(*feature_stats(inception_features(net, x, device)), mu, sigma)   # finite, or an error
 
+def measure(x, cfg: Config, device, ref=None) -> dict:
+    "A record's scores of samples `x`: `fid` for images; for clips, `scores` by their kind's measure (`SCORERS`)."
+    if data_kind(cfg) == 'image': return dict(fid=round(score(x, cfg, device, ref), 3))
+    y = balanced_labels(len(x), list(range(cfg.model.num_classes)))        # the labels `sample_recipe` sampled
+    return dict(scores={k: round(v, 4) for k, v in kind_scorer(cfg)(x, y, cfg, device).items()})
+
 # %% ../nbs/11_benchmark.ipynb #c054
 def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', n: int = 10_000, ref=None,
              run_dir=None, overrides=(), device=None, batch_size: int = 1000, command: str = '') -> dict:
@@ -188,20 +195,21 @@ def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', 
     run_dir = Path(run_dir or f"runs/speedrun/{preset}-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}")
     run = train(cfg, run_dir, device=device)
     x, seconds, sampler = sample_recipe(run_dir, n, device, batch_size)
-    value = score(x, cfg, device, ref)
+    scores = measure(x, cfg, device, ref)
     return dict(date=time.strftime('%Y-%m-%d'), kind='speedrun', preset=preset, seed=seed, minutes=minutes,
                 train_minutes=round(run['minutes'], 2), steps=run['step'], images=run['step'] * cfg.train.batch_size,
                 img_per_s=round(run['img_per_s']), loss=round(run['loss'], 4),
                 peak_gib=run['peak_gpu_gib'] and round(run['peak_gpu_gib'], 2),
-                fid=round(value, 3), n=n, sampler=sampler, sampling_seconds=round(seconds, 2),
+                **scores, n=n, sampler=sampler, sampling_seconds=round(seconds, 2),
                 gpu=device_name(device), torch=torch.__version__, commit=git_commit(), command=command,
                 run_dir=str(run_dir))
 
 def record_line(r: dict) -> str:
     "A record as the one line the speedrun prints."
     n = f"{r['n'] // 1000}k" if r['n'] % 1000 == 0 else r['n']
+    what = f"FID-{n} {r['fid']:.2f}" if 'fid' in r else ' '.join(f'{k} {v}' for k, v in r['scores'].items())
     return (f"speedrun {r['preset']} seed {r['seed']}: {r['train_minutes']} min, {r['steps']:,} steps, "
-            f"{r['images']:,} images, {r['img_per_s']:,} img/s, FID-{n} {r['fid']:.2f} "
+            f"{r['images']:,} images, {r['img_per_s']:,} img/s, {what} "
             f"({r['sampler']}; {r['n']:,} samples in {r['sampling_seconds']} s), {r['gpu']}, torch {r['torch']}, "
             f"commit {r['commit']}")
 
@@ -214,7 +222,8 @@ def speedrun_args(argv=None):
     p.add_argument('--minutes', type=float, default=5.0, help='training minutes, compilation included (default 5)')
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help='training seeds, one run each (default 0)')
     p.add_argument('--n', type=int, default=10_000, help='samples to score: 10000 (FID-10k) or 50000 (FID-50k)')
-    p.add_argument('--data', help='training data (default: the offline mirror if present, else cifar10)')
+    p.add_argument('--data', help='training data (default: the preset\'s own for clips, else the offline mirror if '
+                                  'present, else cifar10)')
     p.add_argument('--ref', help='FID reference statistics .npz (default: the training set\'s, computed once)')
     p.add_argument('--records', help=f'the records file (default {RECORDS} from the repository root)')
     p.add_argument('--batch-size', type=int, default=1000, help='images per sampling batch')
@@ -237,7 +246,10 @@ def speedrun_main(argv=None):
     for s in a.seeds: cfg = speedrun_config(a.preset, a.minutes, s, 'cifar10', a.set)   # bad values refused first
     need_memory(fid_bytes(a.n, cfg.model.input_shape), f'--n {a.n:,} samples and their Inception features',
                 'score fewer (--n 10000 is FID-10k, 50000 FID-50k)')                      # and before any training
-    path, data = records_file(a.records), a.data or str(cifar10_mirror('train') or 'cifar10')
+    image = data_kind(cfg) == 'image'
+    if not image: kind_scorer(cfg); need(not a.ref, f'--ref is FID statistics of images; {a.preset} makes clips')
+    default = str(cifar10_mirror('train') or 'cifar10') if image else get_config(a.preset, a.set).data.source
+    path, data = records_file(a.records), a.data or default
     check_writable(path, '--records')
     for s in a.seeds:
         r = speedrun(a.preset, a.minutes, s, data, a.n, a.ref, None, a.set, a.device, a.batch_size, seed_command(a, s))

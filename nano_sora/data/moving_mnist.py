@@ -44,7 +44,7 @@ def bounce(start: torch.Tensor, velocity: torch.Tensor, frames: int, limit: floa
 
 # %% ../../nbs/13_moving_mnist.ipynb #c010
 def bouncing_clips(digits: torch.Tensor, labels: torch.Tensor, n: int, frames: int = 16, size: int = 64,
-                   n_digits: int = 2, speed=(2.0, 4.0), seed: int = 0):
+                   n_digits: int = 2, speed=(2.0, 4.0), seed: int = 0, tracks: bool = False):
     "`n` clips uint8 `(n, 1, frames, size, size)` of `n_digits` bouncing digits, labels `(n,)`: first digit's class."
     d = digits.shape[-1]
     if size <= d: raise NanoSoraError(f'{d}-pixel digits cannot move in clips of {size} pixels; use size > {d}')
@@ -61,6 +61,7 @@ def bouncing_clips(digits: torch.Tensor, labels: torch.Tensor, n: int, frames: i
         for t in range(frames):
             rows, cols = (pos[:, k, 0, t, None] + px)[:, :, None], (pos[:, k, 1, t, None] + px)[:, None, :]
             clips[clip, t, rows, cols] = torch.maximum(clips[clip, t, rows, cols], ink)
+    if tracks: return clips[:, None], labels[pick[:, 0]], labels[pick], pos    # every digit's class and corners
     return clips[:, None], labels[pick[:, 0]]
 
 # %% ../../nbs/13_moving_mnist.ipynb #c014

@@ -17,11 +17,12 @@ from .flow_matching import METHODS, draw_noise, generate, balanced_labels, sampl
 from .train import check_data, say
 
 # %% auto #0
-__all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'FEATURES', 'frechet_distance', 'feature_stats',
-           'save_stats', 'load_stats', 'nv_resize', 'inception_input', 'nano_sora_cache', 'inception_path',
-           'load_inception', 'download_inception', 'as_images', 'inception_features', 'reference_stats', 'load_samples',
-           'load_reference', 'fid', 'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main',
-           'Validation', 'make_validation', 'make_fid']
+__all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'SCORERS', 'FEATURES', 'frechet_distance',
+           'feature_stats', 'save_stats', 'load_stats', 'nv_resize', 'inception_input', 'nano_sora_cache',
+           'inception_path', 'load_inception', 'download_inception', 'as_images', 'inception_features',
+           'reference_stats', 'load_samples', 'load_reference', 'fid', 'data_kind', 'kind_scorer', 'score_kind',
+           'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main', 'Validation', 'make_validation',
+           'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -266,6 +267,30 @@ def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progre
     return frechet_distance(*feature_stats(inception_features(model, x, device, batch, progress)), mu, sigma)
 
 # %% ../../nbs/10_evaluation.ipynb #c041
+SCORERS = {}   # kind of samples -> measure(x, y, cfg, device) -> {name: value}, for checkpoints that make no images
+
+def data_kind(cfg: Config) -> str:
+    "What a model makes: 'video' (clips, `model.frames > 0`) or 'image' (what FID scores)."
+    return 'video' if cfg.model.frames else 'image'
+
+def kind_scorer(cfg: Config):
+    "The measure `SCORERS` holds for a checkpoint that makes no images, after its own `check(cfg)` if it has one."
+    kind = data_kind(cfg)
+    need(kind in SCORERS, f'a {kind} checkpoint is not scored by FID (Inception sees images) and no {kind} '
+         f'measure is registered; the {kind} measure comes with lesson 14a (nano_sora.training.video_eval)')
+    getattr(SCORERS[kind], 'check', lambda cfg: None)(cfg)      # what it cannot measure: refused before sampling
+    return SCORERS[kind]
+
+def score_kind(a, model, cfg, sc, guide, device):
+    "`--n` class-balanced samples of a clip model, measured by `kind_scorer`: one line `<kind> <n> <name> <value> ...`."
+    kind = data_kind(cfg)
+    need(not (a.samples or a.ref), f'--samples and --ref are images for FID; score a {kind} checkpoint on its own')
+    y = balanced_labels(a.n, list(range(cfg.model.num_classes)))
+    x = generate(model, y, sc, a.seed, 1000, sampling_precision(model), progress=True, flow=cfg.flow, guide=guide)
+    if a.save_samples: write_atomic(a.save_samples, lambda f: np.save(f, x.numpy()))
+    scores = kind_scorer(cfg)(x, y, cfg, device)
+    print(f'{kind} {len(x)} ' + ' '.join(f'{k} {v:.4f}' for k, v in scores.items()) + f' {a.ckpt}', flush=True)
+
 def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_size: int = 1000,
                        guide=None) -> np.ndarray:
     "n class-balanced samples of a model with settings `sc` (and a `guide`) as uint8 `(n, H, W, C)`: the FID input."
@@ -284,6 +309,7 @@ def model_to_score(a, device):
     model, cfg = load_model(a.ckpt, device, compile=a.compile)
     guide = load_guide(a.guide, a.ckpt, cfg, device, compile=a.compile)
     sc = sampling_from_args(cfg.sample, a)
+    if data_kind(cfg) != 'image': kind_scorer(cfg)            # clips: refused now if nothing measures them
     need_memory(fid_bytes(a.n, cfg.model.input_shape), f'--n {a.n:,} samples and their Inception features',
                 'score fewer (--n 10000 is FID-10k, 50000 FID-50k)')
     return model, cfg, sc, guide
@@ -329,6 +355,7 @@ def main(argv=None):
     device = pick_device(a.device)
     sets = [(f, load_samples(f)) for f in a.samples]          # refuse bad files before the slow part
     scored = model_to_score(a, device) if a.ckpt else None    # and a bad checkpoint or flag too
+    if scored and data_kind(scored[1]) != 'image': return score_kind(a, *scored, device)   # clips: not FID
     sides = {as_images(x).shape[-1] for _, x in sets} | ({scored[1].model.img_size} if scored else set())
     need(len(sides) <= 1, f"the images to score have several sizes ({', '.join(f'{s}x{s}' for s in sorted(sides))}); "
          'score each size against a reference of its own')
