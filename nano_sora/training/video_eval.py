@@ -68,7 +68,7 @@ def detector_loss(model, x, classes, corners) -> torch.Tensor:
     return (10 * F.binary_cross_entropy_with_logits(logits, heat)
             + F.binary_cross_entropy_with_logits(logits.flatten(2).amax(-1), present))
 
-def train_detector(steps: int = 1500, batch: int = 64, lr: float = 2e-3, clips: int = 4000, seed: int = 0,
+def train_detector(steps: int = 6000, batch: int = 64, lr: float = 2e-3, clips: int = 8000, seed: int = 0,
                    log_every: int = 0) -> DigitDetector:
     "A `DigitDetector` trained on frames of `bouncing_clips` made of the training digits of `digit_split`."
     torch.manual_seed(seed)
