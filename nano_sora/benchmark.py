@@ -4,10 +4,9 @@
 
 # %% ../nbs/11_benchmark.ipynb #c002
 from __future__ import annotations
-import argparse, json, math, os, shlex, subprocess, time
+import argparse, importlib.util, json, math, os, shlex, subprocess, time
 from pathlib import Path
 import torch
-import nano_sora
 from .config import (Config, need, need_memory, cli, run_as_script, get_config, pick_device, with_changes,
                               write_atomic, check_writable, append_line, PRESETS, load_extensions)
 from .data.loader import GPULoader, cifar10_mirror
@@ -142,7 +141,8 @@ def records_file(path=None) -> Path:
 def git_commit() -> str:
     "`$NANO_SORA_COMMIT` if set (a copy of the code without its git history), else the package's git commit."
     if os.environ.get('NANO_SORA_COMMIT'): return os.environ['NANO_SORA_COMMIT']
-    root, git = Path(nano_sora.__file__).resolve().parent.parent, ['git', '-C', str(Path(nano_sora.__file__).parent)]
+    package = Path(importlib.util.find_spec('nano_sora').origin).resolve().parent      # nano_sora/, where it runs from
+    root, git = package.parent, ['git', '-C', str(package)]
     try:
         head = subprocess.run(git + ['rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=20)
         dirty = subprocess.run(git + ['status', '--porcelain', '--untracked-files=no', '--', str(root)],
