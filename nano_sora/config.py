@@ -241,6 +241,8 @@ class ModelConfig:
     skips: bool = False         # U-ViT long skips: block i's output joins the input of block depth-1-i (lesson 5)
     route: float = 0.0          # training only: share of tokens routed around the middle blocks (TREAD); 0 = off
     route_skip: int = 2         # blocks at each end that see every token when route > 0
+    kind: str = ''              # '' = the image DiT, or the video DiT when frames > 0; else a model a later lesson
+                                # registers in MODELS (lesson 5) under this name
     grad_checkpoint: bool = False  # training only: recompute each block's activations in the backward pass (less
                                    # memory, one more forward of the blocks); not architecture: weights load either way
 

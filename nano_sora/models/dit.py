@@ -17,9 +17,9 @@ from .adaln import TimestepEmbedder, LabelEmbedder, DiTBlock, FinalLayer, rope_2
 # %% auto #0
 __all__ = ['MODELS', 'MAX_CHECKPOINT_BYTES', 'MAX_INFLATION', 'PRETRAINED', 'DiT', 'count_params', 'num_tokens',
            'flops_per_image', 'activation_bytes', 'describe', 'route_span', 'kept_tokens', 'routed_tokens',
-           'gather_tokens', 'scatter_tokens', 'model_on_meta', 'make_model', 'latest_checkpoint', 'pretrained_path',
-           'checkpoint_file', 'check_weights', 'read_checkpoint', 'load_model', 'guide_path', 'load_guide',
-           'export_weights']
+           'gather_tokens', 'scatter_tokens', 'model_kind', 'model_on_meta', 'make_model', 'latest_checkpoint',
+           'pretrained_path', 'checkpoint_file', 'check_weights', 'read_checkpoint', 'load_model', 'guide_path',
+           'load_guide', 'export_weights']
 
 # %% ../../nbs/05_dit.ipynb #c004
 class DiT(nn.Module):
@@ -152,10 +152,15 @@ def scatter_tokens(full: torch.Tensor, keep: torch.Tensor, x: torch.Tensor) -> t
 # %% ../../nbs/05_dit.ipynb #c101
 MODELS = {'image': DiT}   # model kind -> class; lesson 14 adds 'video'
 
+def model_kind(mcfg: ModelConfig) -> str:
+    "The `MODELS` key of a config: `model.kind` if set, else 'video' for clips and 'image' for images."
+    return mcfg.kind or ('video' if mcfg.frames else 'image')
+
 def model_on_meta(mcfg: ModelConfig) -> nn.Module:
     "The model `mcfg` describes, built on the `meta` device (shapes, no memory); over `MAX_PARAMS` it is refused."
-    kind = 'video' if mcfg.frames else 'image'
-    need(kind in MODELS, 'model.frames > 0 needs the video model: import nano_sora.models.video (lesson 14)')
+    kind = model_kind(mcfg)
+    need(kind in MODELS, f'model.kind={kind} names no registered model; import the lesson that adds it'
+         if mcfg.kind else 'model.frames > 0 needs the video model: import nano_sora.models.video (lesson 14)')
     with torch.device('meta'): model = MODELS[kind](mcfg.validate())
     n = sum(p.numel() for p in model.parameters())
     need(n <= MAX_PARAMS, f'model.dim={mcfg.dim}, model.depth={mcfg.depth} make a model of {n / 1e9:,.2f}B parameters, '
@@ -166,7 +171,7 @@ def make_model(mcfg: ModelConfig) -> nn.Module:
     "The model a `ModelConfig` describes: the image `DiT`, or the registered video model when `model.frames > 0`."
     n = sum(p.numel() for p in model_on_meta(mcfg).parameters())        # its size known before any memory is taken
     need_memory(4 * n, f'a model of {n / 1e6:,.0f}M float32 parameters', 'choose a smaller model.dim or model.depth')
-    return MODELS['video' if mcfg.frames else 'image'](mcfg)
+    return MODELS[model_kind(mcfg)](mcfg)
 
 def latest_checkpoint(run_dir) -> Path:
     "The most recently written checkpoint of a run folder."
