@@ -304,6 +304,8 @@ class FlowConfig:
     t_shift: float = 1.0         # >1 spends more training time near noise (t -> 0); 1 = no shift
     label_dropout: float = 0.1   # probability of replacing the label by the null class (enables CFG)
     contrastive: float = 0.0     # lambda of the contrastive flow matching term; 0 = off
+    pairing: str = 'random'      # which noise goes with which image in a batch: 'random' (the spec), or lesson 6a's
+                                 # 'ot' (least total distance) and 'class_ot' (least distance within each class)
     method: str = 'rf'           # 'rf' (rectified flow, the spec) or 'ddpm' (epsilon prediction, lesson 12)
     predict: str = ''            # what the model outputs (lessons 6, 12): '' = the method's own target (rf: velocity,
                                  # ddpm: eps); rf: velocity, data or noise; ddpm: eps, x0 (the clean image) or v
@@ -423,7 +425,7 @@ def check_prediction(predict: str, method: str):
 _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'precision'): ('fp16', 'bf16', 'fp32'),
             ('train', 'lr_schedule'): ('constant', 'cosine'),
             ('train', 'optimizer'): ('adamw', 'muon'), ('train', 'compile_mode'): ('default', 'reduce-overhead'),
-            ('flow', 'method'): ('rf', 'ddpm'),
+            ('flow', 'method'): ('rf', 'ddpm'), ('flow', 'pairing'): ('random', 'ot', 'class_ot'),
             ('flow', 'beta_schedule'): ('linear', 'cosine')}
 _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', 'epochs'): 1,
              ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,

@@ -252,6 +252,17 @@ def test_contrastive_run_resumes_exactly(data, tmp_path):
     assert losses(tmp_path/'straight') == losses(tmp_path/'split')
 
 
+
+def test_class_ot_pairing_trains_from_the_cli_and_changes_the_noise(data, tmp_path):
+    "flow.pairing=class_ot from the CLI (lesson 6a, loaded as an extension): it trains, on other noise than drawn pairs."
+    code, _, err = train(tmp_path/'drawn', data)
+    assert code == 0, err[-2000:]
+    code, _, err = train(tmp_path/'paired', data, 'flow.pairing=class_ot')
+    assert code == 0, err[-2000:]
+    assert losses(tmp_path/'paired') != losses(tmp_path/'drawn')
+    code, _, err = train(tmp_path/'bad', data, 'flow.pairing=nearest')
+    one_line_error(code, err, 'flow.pairing must be one of random, ot, class_ot')
+
 # --- the Makefile's sampling targets ---------------------------------------------------------------------------------
 
 def test_make_inference_is_make_sample():

@@ -13,11 +13,11 @@ from ..models.dit import activation_bytes
 from ..data.loader import to_uint8
 
 # %% auto #0
-__all__ = ['CLAMP', 'PATHS', 'TARGETS', 'METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'path_coefficients', 'from_data_noise',
-           'to_data_noise', 'convert', 'shift_t', 'sample_t', 'drop_labels', 'draw_noise', 'negatives', 'flow_loss',
-           'toy_data', 'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step',
-           'rk4_step', 'time_grid', 'ode_sampler', 'sampler_input', 'sample', 'balanced_labels', 'sampling_precision',
-           'check_sampling_memory', 'generate']
+__all__ = ['CLAMP', 'PATHS', 'TARGETS', 'PAIRINGS', 'METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'path_coefficients',
+           'from_data_noise', 'to_data_noise', 'convert', 'shift_t', 'sample_t', 'drop_labels', 'draw_noise',
+           'negatives', 'flow_loss', 'toy_data', 'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity',
+           'euler_step', 'heun_step', 'rk4_step', 'time_grid', 'ode_sampler', 'sampler_input', 'sample',
+           'balanced_labels', 'sampling_precision', 'check_sampling_memory', 'generate']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -79,9 +79,12 @@ def drop_labels(y: torch.Tensor, p: float, null_class: int, generator=None) -> t
     drop = torch.rand(y.shape, device=y.device, generator=generator) < p
     return torch.where(drop, torch.full_like(y, null_class), y)
 
+PAIRINGS = {'random': lambda x1, x0, y: x0}   # flow.pairing -> the noises reordered for x1; lesson 6a adds more
+
 def draw_noise(x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig, null_class: int, generator=None):
     "Random inputs of a training step for data x1 `(B, ...)`: noise x0 like x1, times t `(B,)`, labels after dropout."
-    x0 = torch.randn(x1.shape, device=x1.device, dtype=x1.dtype, generator=generator)
+    need(flow.pairing in PAIRINGS, f'flow.pairing={flow.pairing} needs lesson 6a: import nano_sora.training.pairing')
+    x0 = PAIRINGS[flow.pairing](x1, torch.randn(x1.shape, device=x1.device, dtype=x1.dtype, generator=generator), y)
     t = sample_t(len(x1), flow, x1.device, generator)
     return x0, t, drop_labels(y, flow.label_dropout, null_class, generator)
 
