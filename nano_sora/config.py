@@ -266,7 +266,8 @@ class ModelConfig:
         if self.frames:
             need(self.patch_t > 0 and self.frames % self.patch_t == 0,
                  f'model.patch_t={self.patch_t} must divide model.frames={self.frames} (try 1 or 2)')
-            need(not self.rope, 'model.rope is 2D (images); a video model (model.frames > 0) needs model.rope=false')
+            need(not self.rope or self.kind, 'model.rope is 2D (images); a video model (model.frames > 0) needs '
+                 'model.rope=false, unless model.kind names a model with rope of its own (lesson 14b)')
         if self.route: self.validate_route()
         return self.validate_size()
 
