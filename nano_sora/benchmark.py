@@ -16,7 +16,7 @@ from .training.train import Dist, build, train_step, method_loss, prepare, train
 import nano_sora.training.muon  # noqa: F401  (train.optimizer=muon: the GPU presets this lesson measures, lesson 7a)
 from .training.evaluation import (load_inception, load_reference, reference_stats, frechet_distance,
                                            feature_stats, inception_features, fid_bytes, data_kind,
-                                           kind_scorer)
+                                           kind_scorer, score_samples)
 from .inference import describe_sampling
 
 # %% auto #0
@@ -181,11 +181,13 @@ def score(x, cfg: Config, device, ref=None) -> float:
                  reference_stats(cfg.data.source, model=net, device=device, root=cfg.data.root, size=side))
     return frechet_distance(*feature_stats(inception_features(net, x, device)), mu, sigma)   # finite, or an error
 
-def measure(x, cfg: Config, device, ref=None) -> dict:
+def measure(x, cfg: Config, device, ref=None, run_dir=None) -> dict:
     "A record's scores of samples `x`: `fid` for images; for clips, `scores` by their kind's measure (`SCORERS`)."
     if data_kind(cfg) == 'image': return dict(fid=round(score(x, cfg, device, ref), 3))
     y = balanced_labels(len(x), list(range(cfg.model.num_classes)))        # the labels `sample_recipe` sampled
-    return dict(scores={k: round(v, 4) for k, v in kind_scorer(cfg)(x, y, cfg, device).items()})
+    wants = run_dir is not None and getattr(kind_scorer(cfg), 'takes_model', False)   # a measure that samples too
+    model = load_model(run_dir, device)[0] if wants else None
+    return dict(scores={k: round(v, 4) for k, v in score_samples(x, y, cfg, device, model, cfg.sample).items()})
 
 # %% ../nbs/11_benchmark.ipynb #c054
 def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', n: int = 10_000, ref=None,
@@ -195,7 +197,7 @@ def speedrun(preset: str, minutes: float, seed: int = 0, data: str = 'cifar10', 
     run_dir = Path(run_dir or f"runs/speedrun/{preset}-seed{seed}-{time.strftime('%Y%m%d-%H%M%S')}")
     run = train(cfg, run_dir, device=device)
     x, seconds, sampler = sample_recipe(run_dir, n, device, batch_size)
-    scores = measure(x, cfg, device, ref)
+    scores = measure(x, cfg, device, ref, run_dir)
     return dict(date=time.strftime('%Y-%m-%d'), kind='speedrun', preset=preset, seed=seed, minutes=minutes,
                 train_minutes=round(run['minutes'], 2), steps=run['step'], images=run['step'] * cfg.train.batch_size,
                 img_per_s=round(run['img_per_s']), loss=round(run['loss'], 4),

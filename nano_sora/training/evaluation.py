@@ -20,9 +20,9 @@ from .train import check_data, say
 __all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'SCORERS', 'FEATURES', 'frechet_distance',
            'feature_stats', 'save_stats', 'load_stats', 'nv_resize', 'inception_input', 'nano_sora_cache',
            'inception_path', 'load_inception', 'download_inception', 'as_images', 'inception_features',
-           'reference_stats', 'load_samples', 'load_reference', 'fid', 'data_kind', 'kind_scorer', 'score_kind',
-           'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main', 'Validation', 'make_validation',
-           'make_fid']
+           'reference_stats', 'load_samples', 'load_reference', 'fid', 'data_kind', 'kind_scorer', 'score_samples',
+           'score_kind', 'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main', 'Validation',
+           'make_validation', 'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -270,7 +270,8 @@ def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progre
 SCORERS = {}   # kind of samples -> measure(x, y, cfg, device) -> {name: value}, for checkpoints that make no images
 
 def data_kind(cfg: Config) -> str:
-    "What a model makes: 'video' (clips, `model.frames > 0`) or 'image' (what FID scores)."
+    "What a model makes: its `model.kind` if `SCORERS` measures that kind, else 'video' (clips) or 'image' (FID)."
+    if cfg.model.kind in SCORERS: return cfg.model.kind
     return 'video' if cfg.model.frames else 'image'
 
 def kind_scorer(cfg: Config):
@@ -281,6 +282,11 @@ def kind_scorer(cfg: Config):
     getattr(SCORERS[kind], 'check', lambda cfg: None)(cfg)      # what it cannot measure: refused before sampling
     return SCORERS[kind]
 
+def score_samples(x, y, cfg: Config, device, model=None, sc=None) -> dict:
+    "`kind_scorer(cfg)` on samples x for labels y; a measure marked `takes_model` also gets the model and its settings."
+    f = kind_scorer(cfg)
+    return f(x, y, cfg, device, model=model, sc=sc) if getattr(f, 'takes_model', False) else f(x, y, cfg, device)
+
 def score_kind(a, model, cfg, sc, guide, device):
     "`--n` class-balanced samples of a clip model, measured by `kind_scorer`: one line `<kind> <n> <name> <value> ...`."
     kind = data_kind(cfg)
@@ -288,7 +294,7 @@ def score_kind(a, model, cfg, sc, guide, device):
     y = balanced_labels(a.n, list(range(cfg.model.num_classes)))
     x = generate(model, y, sc, a.seed, 1000, sampling_precision(model), progress=True, flow=cfg.flow, guide=guide)
     if a.save_samples: write_atomic(a.save_samples, lambda f: np.save(f, x.numpy()))
-    scores = kind_scorer(cfg)(x, y, cfg, device)
+    scores = score_samples(x, y, cfg, device, model, sc)
     print(f'{kind} {len(x)} ' + ' '.join(f'{k} {v:.4f}' for k, v in scores.items()) + f' {a.ckpt}', flush=True)
 
 def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_size: int = 1000,
