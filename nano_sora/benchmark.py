@@ -11,12 +11,12 @@ from .config import (Config, need, need_memory, cli, run_as_script, get_config, 
                               write_atomic, check_writable, append_line, PRESETS, load_extensions)
 from .data.loader import GPULoader, cifar10_mirror
 from .models.dit import flops_per_image, activation_bytes, load_model, load_guide
-from .training.flow_matching import sample, generate, balanced_labels, sampling_precision
+from .training.flow_matching import sample, generate, sampling_precision
 from .training.train import Dist, build, train_step, method_loss, prepare, train
 import nano_sora.training.muon  # noqa: F401  (train.optimizer=muon: the GPU presets this lesson measures, lesson 7a)
 from .training.evaluation import (load_inception, load_reference, reference_stats, frechet_distance,
                                            feature_stats, inception_features, fid_bytes, data_kind,
-                                           kind_scorer, score_samples)
+                                           kind_scorer, scored_labels, score_samples)
 from .inference import describe_sampling
 
 # %% auto #0
@@ -168,7 +168,7 @@ def sample_recipe(run_dir, n: int, device, batch_size: int = 1000, seed: int = 0
     gpu = torch.device(device).type == 'cuda'
     model, cfg = load_model(run_dir, device, compile=gpu)
     guide = load_guide(None, run_dir, cfg, device, compile=gpu)
-    labels, precision = balanced_labels(n, list(range(cfg.model.num_classes))), sampling_precision(model)
+    labels, precision = scored_labels(cfg, n), sampling_precision(model)
     sample = lambda y: generate(model, y, cfg.sample, seed, batch_size, precision, flow=cfg.flow, guide=guide)
     if gpu: sample(labels[:batch_size]); torch.cuda.synchronize(device)   # compile outside the timed part
     t0 = time.perf_counter(); x = sample(labels)
@@ -184,7 +184,7 @@ def score(x, cfg: Config, device, ref=None) -> float:
 def measure(x, cfg: Config, device, ref=None, run_dir=None) -> dict:
     "A record's scores of samples `x`: `fid` for images; for clips, `scores` by their kind's measure (`SCORERS`)."
     if data_kind(cfg) == 'image': return dict(fid=round(score(x, cfg, device, ref), 3))
-    y = balanced_labels(len(x), list(range(cfg.model.num_classes)))        # the labels `sample_recipe` sampled
+    y = scored_labels(cfg, len(x))                                          # the labels `sample_recipe` sampled
     wants = run_dir is not None and getattr(kind_scorer(cfg), 'takes_model', False)   # a measure that samples too
     model = load_model(run_dir, device)[0] if wants else None
     return dict(scores={k: round(v, 4) for k, v in score_samples(x, y, cfg, device, model, cfg.sample).items()})

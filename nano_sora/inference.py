@@ -17,8 +17,8 @@ from .training.flow_matching import (sample, generate, balanced_labels, sampling
                                              check_sampling_memory)
 
 # %% auto #0
-__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'describe_sampling', 'check_memory',
-           'main']
+__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'prompt_labels', 'describe_sampling',
+           'check_memory', 'main']
 
 # %% ../nbs/08_euler_sampling.ipynb #c014
 def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
@@ -56,6 +56,7 @@ def parse_args(argv=None):
                    "checkpoint), or 'pretrained' (the small model in the package)")
     p.add_argument('--n', type=int, default=64, help='number of images (default 64)')
     p.add_argument('--classes', help="comma-separated labels or names, e.g. 0,1 or cat,dog (default: all, balanced)")
+    p.add_argument('--prompt', help="a caption for a text-prompted model, e.g. 'a 3 moving up and a 7 moving left'")
     add_sampling_args(p)
     p.add_argument('--out', default='samples.png',
                    help='.png grid, .npy uint8 array (n, H, W, 3), or .gif trajectory; '
@@ -76,6 +77,11 @@ def export(a):
     own = guide_path(a.ckpt)
     if not own.is_file(): return print(f'no guide in {own.parent}: sample the export with --guide none')
     print(f'wrote {export_weights(read_checkpoint(own), guide_path(a.export))} (its guide)')
+
+def prompt_labels(model, prompt: str, n: int) -> torch.Tensor:
+    "n copies of a caption's token ids, made by the model's own `prompt` (lesson 14c's text-to-video model)."
+    need(hasattr(model, 'prompt'), '--prompt needs a model prompted by text (preset video_text); give --classes')
+    return model.prompt(prompt)[None].repeat(n, 1)
 
 def describe_sampling(sc, guided: bool) -> str:
     "One line of sampling settings, e.g. 'heun 13 steps, t_shift 0.5, autoguidance 2.5 on t in [0.0, 1.0]'."
@@ -107,8 +113,9 @@ def main(argv=None):
     classes = parse_classes(a.classes, cfg.model.num_classes)
     device, precision = next(model.parameters()).device, sampling_precision(model)
     check_memory(a, cfg, sc, guide is not None, device)
-    labels = balanced_labels(a.n, classes)
-    ncols = min(a.n, 8 if a.classes else cfg.model.num_classes)
+    need(not (a.prompt and a.classes), '--prompt and --classes both say what to sample; give one')
+    labels = prompt_labels(model, a.prompt, a.n) if a.prompt else balanced_labels(a.n, classes)
+    ncols = min(a.n, 8 if a.classes or a.prompt else cfg.model.num_classes)
     if Path(a.out).suffix == '.gif' and not cfg.model.frames:     # images: the GIF shows noise turning into them
         _, traj = sample(model, labels.to(device), sc, torch.Generator(device).manual_seed(a.seed), precision=precision,
                          return_trajectory=True, flow=cfg.flow, guide=guide)

@@ -20,9 +20,9 @@ from .train import check_data, say
 __all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'SCORERS', 'FEATURES', 'frechet_distance',
            'feature_stats', 'save_stats', 'load_stats', 'nv_resize', 'inception_input', 'nano_sora_cache',
            'inception_path', 'load_inception', 'download_inception', 'as_images', 'inception_features',
-           'reference_stats', 'load_samples', 'load_reference', 'fid', 'data_kind', 'kind_scorer', 'score_samples',
-           'score_kind', 'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main', 'Validation',
-           'make_validation', 'make_fid']
+           'reference_stats', 'load_samples', 'load_reference', 'fid', 'data_kind', 'scored_labels', 'kind_scorer',
+           'score_samples', 'score_kind', 'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main',
+           'Validation', 'make_validation', 'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -274,6 +274,11 @@ def data_kind(cfg: Config) -> str:
     if cfg.model.kind in SCORERS: return cfg.model.kind
     return 'video' if cfg.model.frames else 'image'
 
+def scored_labels(cfg: Config, n: int) -> torch.Tensor:
+    "The n labels a checkpoint is sampled for and scored with: its measure's own `labels(n, cfg)`, else all classes."
+    own = getattr(SCORERS.get(data_kind(cfg)), 'labels', None)           # lesson 14c's: captions
+    return own(n, cfg) if own else balanced_labels(n, list(range(cfg.model.num_classes)))
+
 def kind_scorer(cfg: Config):
     "The measure `SCORERS` holds for a checkpoint that makes no images, after its own `check(cfg)` if it has one."
     kind = data_kind(cfg)
@@ -291,7 +296,7 @@ def score_kind(a, model, cfg, sc, guide, device):
     "`--n` class-balanced samples of a clip model, measured by `kind_scorer`: one line `<kind> <n> <name> <value> ...`."
     kind = data_kind(cfg)
     need(not (a.samples or a.ref), f'--samples and --ref are images for FID; score a {kind} checkpoint on its own')
-    y = balanced_labels(a.n, list(range(cfg.model.num_classes)))
+    y = scored_labels(cfg, a.n)
     x = generate(model, y, sc, a.seed, 1000, sampling_precision(model), progress=True, flow=cfg.flow, guide=guide)
     if a.save_samples: write_atomic(a.save_samples, lambda f: np.save(f, x.numpy()))
     scores = score_samples(x, y, cfg, device, model, sc)

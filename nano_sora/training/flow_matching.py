@@ -74,10 +74,10 @@ def sample_t(n: int, flow: FlowConfig = FlowConfig(), device='cpu', generator=No
 
 # %% ../../nbs/06_flow_matching.ipynb #c010
 def drop_labels(y: torch.Tensor, p: float, null_class: int, generator=None) -> torch.Tensor:
-    "Replace each label by `null_class` with probability p (classifier-free guidance training)."
+    "Replace each label by `null_class` with probability p (classifier-free guidance); labels `(B, ...)` drop whole."
     if p <= 0: return y
-    drop = torch.rand(y.shape, device=y.device, generator=generator) < p
-    return torch.where(drop, torch.full_like(y, null_class), y)
+    drop = torch.rand(y.shape[:1], device=y.device, generator=generator) < p
+    return torch.where(drop.view(-1, *[1] * (y.dim() - 1)), torch.full_like(y, null_class), y)
 
 PAIRINGS = {'random': lambda x1, x0, y: x0}   # flow.pairing -> the noises reordered for x1; lesson 6a adds more
 
