@@ -5,6 +5,7 @@
 # %% ../../nbs/06a_pairing.ipynb #c002
 from __future__ import annotations
 import torch
+from ..config import need
 from .flow_matching import PAIRINGS
 
 # %% auto #0
@@ -29,6 +30,8 @@ def ot_pairing(x1: torch.Tensor, x0: torch.Tensor, y: torch.Tensor) -> torch.Ten
 
 def class_ot_pairing(x1: torch.Tensor, x0: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     "The noises reordered to the least total squared distance within each class of `y`."
+    need(y.dim() == 1, f'flow.pairing=class_ot pairs within classes, but this model\'s labels have shape '
+                       f'{tuple(y.shape)} (captions or plans, not classes); use flow.pairing=ot or random')
     return x0[assign(pair_cost(x1, x0, y))]
 
 PAIRINGS.update(ot=ot_pairing, class_ot=class_ot_pairing)
