@@ -2,7 +2,8 @@
 
 `nano_sora_train --set train.posthoc_every=N` keeps snapshots of the two power EMAs, a run stopped and resumed writes
 the same snapshots as one that ran through, `nano_sora_posthoc` rebuilds a length as a checkpoint that
-`nano_sora_sample` reads, and a request that cannot be met exits 2 with one line. Seconds.
+`nano_sora_sample` reads (with its autoguidance guide: the run's own, or one rebuilt from the snapshots), and a
+request that cannot be met exits 2 with one line. Seconds.
 """
 import contextlib, io, os, subprocess, sys, zipfile
 from pathlib import Path
@@ -14,7 +15,8 @@ from PIL import Image
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 TINY = ['--preset', 'tiny', '--device', 'cpu', '--quiet', '--set', 'model.dim=32', 'model.depth=1', 'model.heads=2',
         'train.batch_size=8', 'train.epochs=5', 'train.log_every=2', 'train.sample_every_epochs=0', 'train.ckpt_every_epochs=0',
-        'train.posthoc_every=4']
+        'train.posthoc_every=4', 'sample.guide_epoch=1',
+        'sample.steps=2']
 
 
 def cmd(module: str, fn: str, *args):
@@ -72,6 +74,8 @@ def test_snapshots_rebuild_and_sample(whole, tmp_path):
                             '--out', out)
     assert code == 0, err
     assert 'sigma_rel=0.1 at step 12, from 6 EMAs in 3 snapshots' in stdout, stdout
+    guide = tmp_path/'ema.guide.safetensors'                   # the recipe is autoguided: the run's own guide beside it
+    assert guide.read_bytes() == (whole/'checkpoints'/'guide.safetensors').read_bytes() and 'own guide' in stdout
     from nano_sora.models.dit import load_model
     model, _ = load_model(out, 'cpu')
     snap = snapshot(whole, 12)                                      # 0.10 is tracked: the rebuild is that snapshot
@@ -80,8 +84,12 @@ def test_snapshots_rebuild_and_sample(whole, tmp_path):
                        '--out', tmp_path/'s.png')
     assert code == 0 and (tmp_path/'s.png').is_file(), err
     code, stdout, _ = cmd('nano_sora.training.posthoc_ema', 'main', '--run', whole, '--sigma-rel', '0.07',
-                          '--step', '8', '--out', tmp_path/'early.safetensors')
-    assert code == 0 and 'at step 8, from 4 EMAs in 2 snapshots' in stdout, stdout
+                          '--out', tmp_path/'g.safetensors', '--guide-step', '8', '--guide-sigma-rel', '0.1')
+    assert code == 0 and 'sigma_rel=0.1 at step 8, from 4 EMAs in 2 snapshots' in stdout, stdout   # a guide of its own
+    assert (tmp_path/'g.guide.safetensors').is_file() and 'sigma_rel=0.07 at step 12' in stdout
+    code, _, err = cmd('nano_sora.inference', 'main', '--ckpt', tmp_path/'g.safetensors', '--n', '4',
+                       '--device', 'cpu', '--out', tmp_path/'g.png')
+    assert code == 0 and (tmp_path/'g.png').is_file(), err
 
 
 def test_a_resumed_run_writes_the_same_snapshots(whole, data, tmp_path):
