@@ -46,13 +46,13 @@ class PowerEMA:
         self.sigma_rels, self.gammas = tuple(sigma_rels), [sigma_rel_to_gamma(s) for s in sigma_rels]
         self.names = [n for n, _ in model.named_parameters()]
         self.emas = [[p.detach().float().clone() for p in model.parameters()] for _ in self.sigma_rels]
-        self.step = 0
+        self.step, self._src = 0, (None, None)   # the model's parameters, listed once: the update runs every step
     @torch.no_grad()
     def update(self, model: nn.Module, step: int):
-        "Average in the model's weights after `step` steps (the step after the last one averaged)."
+        "Average in the model's (float32) weights after `step` steps (the step after the last one averaged)."
         need(step == self.step + 1, f'power EMA: step {step} follows {self.step}; every step must be averaged in')
-        src = [p.detach().float() for p in model.parameters()]
-        for g, ema in zip(self.gammas, self.emas): torch._foreach_lerp_(ema, src, 1 - power_beta(g, step))
+        if self._src[0] is not model: self._src = (model, [p.detach() for p in model.parameters()])
+        for g, ema in zip(self.gammas, self.emas): torch._foreach_lerp_(ema, self._src[1], 1 - power_beta(g, step))
         self.step = step
     def weights(self, k: int) -> dict: return dict(zip(self.names, self.emas[k]))
     def state_dict(self) -> dict:
