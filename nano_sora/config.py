@@ -346,6 +346,7 @@ class TrainConfig:
     fid_every: int = 0             # steps between FIDs of the EMA model while training (lesson 10; 0 = off)
     fid_n: int = 2000              # samples per FID while training
     fid_ref: str = ''              # FID reference statistics (.npz); '' = the training set's, computed once and cached
+    posthoc_every: int = 0         # steps between snapshots of two power-function EMAs (lesson 7b; 0 = off)
     wandb: str = ''                # a Weights & Biases project to log to ('' = off; WANDB_MODE=offline works)
     seed: int = 0
 
@@ -433,7 +434,7 @@ _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', '
              ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
              ('train', 'ckpt_every_epochs'): 0, ('train', 'ckpt_every_minutes'): 0, ('train', 'sample_every_epochs'): 0,
              ('train', 'weight_decay'): 0, ('train', 'seed'): 0, ('train', 'val_every'): 0, ('train', 'val_n'): 1,
-             ('train', 'fid_every'): 0, ('train', 'fid_n'): 2,
+             ('train', 'fid_every'): 0, ('train', 'fid_n'): 2, ('train', 'posthoc_every'): 0,
              ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0}
 MAX_SEED = 2**63 - 1          # torch's seeds are 64-bit integers: a sampling --seed is at most this
 MAX_TRAIN_SEED = 2**31 - 1    # train.seed: the loader seeds epoch e with (seed << 32) + e, which must stay a torch seed

@@ -252,7 +252,8 @@ def test_torchvision_for_another_torch_stops_every_command_first(fake, tmp_path)
     want = f'0.{int(torch.__version__.split(".")[1]) + 15}'
     args = {'nano_sora_train': ['--preset', 'tiny', '--run-dir', 'run'], 'nano_sora_sample': ['--ckpt', 'pretrained',
             '--out', 's.png'], 'nano_sora_fid': ['--ckpt', 'pretrained'], 'nano_sora_bench': ['--presets', 'tiny'],
-            'nano_sora_speedrun': ['--preset', 'tiny'], 'nano_sora_data': ['--from', 'x', '--out', 'x.zip']}
+            'nano_sora_speedrun': ['--preset', 'tiny'], 'nano_sora_data': ['--from', 'x', '--out', 'x.zip'],
+            'nano_sora_posthoc': ['--run', 'run', '--sigma-rel', '0.1', '--out', 'x.safetensors']}
     for script in SCRIPTS if fake == 'wrong_version' else ['nano_sora_sample']:
         r = entry_point(script, *args[script], env=env, cwd=tmp_path)
         words = (['torchvision 0.1.0 does not match torch'] if fake == 'wrong_version' else

@@ -17,11 +17,11 @@ from ..models.dit import make_model, count_params, read_checkpoint, export_weigh
 from .flow_matching import METHODS, draw_noise, sample
 
 # %% auto #0
-__all__ = ['CKPT_VERSION', 'TRAINING_ONLY', 'OPTIMIZERS', 'make_scaler', 'method_loss', 'train_step', 'EMA', 'lr_at',
-           'save_checkpoint', 'check_compatible', 'Dist', 'adamw', 'make_optimizer', 'build', 'check_data', 'load_data',
-           'TrainState', 'Clock', 'Logger', 'Callback', 'Run', 'emit', 'say', 'measure', 'after_log', 'sample_grid',
-           'save_guide', 'end_epoch', 'StopNow', 'stopped', 'Claim', 'restore', 'record_changes', 'evaluations',
-           'prepare', 'start', 'finish', 'train', 'loop']
+__all__ = ['CKPT_VERSION', 'TRAINING_ONLY', 'CALLBACKS', 'OPTIMIZERS', 'make_scaler', 'method_loss', 'train_step', 'EMA', 'lr_at',
+           'save_checkpoint', 'check_compatible', 'Dist', 'adamw', 'asked_callbacks', 'make_optimizer', 'build',
+           'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'Callback', 'Run', 'emit', 'say', 'measure',
+           'after_log', 'sample_grid', 'save_guide', 'end_epoch', 'StopNow', 'stopped', 'Claim', 'restore',
+           'record_changes', 'evaluations', 'prepare', 'start', 'finish', 'train', 'loop']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
@@ -110,6 +110,13 @@ def adamw(params, t: TrainConfig, device) -> torch.optim.AdamW:
     "AdamW with the run's lr, beta2 and weight decay; one fused kernel on CUDA."
     return torch.optim.AdamW(params, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay,
                              fused=torch.device(device).type == 'cuda')
+
+CALLBACKS = {}   # name -> make(run): a Callback the run's config asks for, or None (lesson 7b adds 'posthoc')
+def asked_callbacks(run: Run) -> list:
+    "The callbacks the run's config asks for, made by `CALLBACKS` (lesson 7b adds the post-hoc EMA's)."
+    need(not run.cfg.train.posthoc_every or 'posthoc' in CALLBACKS,
+         'train.posthoc_every needs lesson 7b: import nano_sora.training.posthoc_ema')
+    return [cb for make in CALLBACKS.values() if (cb := make(run))]
 
 OPTIMIZERS = {'adamw': lambda model, t, device: adamw(model.parameters(), t, device)}   # lesson 7a adds 'muon'
 
@@ -215,6 +222,8 @@ class Callback:
     def after_log(self, run, rec: dict): pass        # a line of `metrics.jsonl`: the loss, or a measurement
     def after_epoch(self, run, grid): pass           # an epoch ended; `grid`: the sample grid it wrote, or None
     def after_fit(self, run, error): pass            # the end (`error` or None); `run` is None if the start failed
+    def state(self, run) -> dict: return {}          # entries of its own for each checkpoint `run.save` writes
+    def load(self, run, ck: dict): pass              # a resume: the checkpoint it continues from
 
 @dataclass
 class Run:
@@ -224,7 +233,6 @@ class Run:
     state: TrainState = field(default_factory=TrainState)
     log: Logger = None; gen: torch.Generator = None; last_good: Path | None = None; saved_at: float = 0.0
     evals: dict = field(default_factory=dict); callbacks: list = field(default_factory=list)
-
     def check_finite(self, what: str):
         "Stop before writing `what` if the loss since the last line or a weight is not finite; name the last good file."
         ts = [*self.model.parameters(), *self.ema.model.parameters()] + ([self.log.running] if self.log.n else [])
@@ -232,13 +240,13 @@ class Run:
         need(self.d.all_mean([ok])[0] == 1, f'the loss or the weights became non-finite by step {self.state.step}; '
              f'stopped without writing {what}. Last good checkpoint: {self.last_good or "none"}. '
              'Lower train.lr or try train.precision=bf16')
-
     def save(self, name: str) -> Path:
         "Checkpoint `name` with everything needed to continue exactly; all ranks learn whether rank 0's write worked."
         path, error = self.dir/'checkpoints'/name, None
         self.check_finite(path)
         if self.d.is_main:
-            try: save_checkpoint(path, model=self.model.state_dict(), ema=self.ema.state_dict(),
+            extra = {k: v for cb in self.callbacks for k, v in cb.state(self).items()}
+            try: save_checkpoint(path, **extra, model=self.model.state_dict(), ema=self.ema.state_dict(),
                                  opt=self.opt.state_dict(), scaler=self.scaler.state_dict(), gen=self.gen.get_state(),
                                  log=self.log.window(), config=json.dumps(config_to_dict(self.cfg)), **vars(self.state))
             except NanoSoraError as e:
@@ -357,6 +365,7 @@ def restore(run: Run, ck: dict):
     except (KeyError, RuntimeError): run.gen.manual_seed(run.cfg.train.seed * 1000 + ck['step'])   # another device type
     run.log.restore(ck.get('log', dict(sum=0.0, n=0, images=0)), run.d.device); run.log.cut(ck['step'])
     run.last_good, run.saved_at = ck['path'], ck['seconds']
+    for cb in run.callbacks: cb.load(run, ck)
     s = run.state
     say(run, f"resumed from {ck['path']} at step {s.step} (epoch {s.epoch + 1}, batch {s.batch}, "
         f'{s.seconds / 60:.1f} min trained): its model, EMA, optimizer, data order and random state continue')
@@ -395,7 +404,7 @@ def start(cfg: Config, claim: Claim, quiet: bool, model=None, data=None, callbac
     run = Run(cfg, run_dir, d, quiet or not d.is_main, *build(cfg, d.device, model), callbacks=list(callbacks))
     run.log, run.gen = (Logger(run_dir, cfg.train, d, run.quiet),
                         torch.Generator(d.device).manual_seed(cfg.train.seed * 1000))
-    run.evals = evaluations(run)                        # before the folder changes: it can fail (say, no val data)
+    run.evals, run.callbacks = evaluations(run), run.callbacks + asked_callbacks(run)   # before the folder changes
     if ck: restore(run, ck); record_changes(run_dir, ck['config'], cfg, ck['step'], d)
     elif claim.resume: run.log.cut(0); say(run, f'{run_dir} has no checkpoint yet: starting it again from step 0')
     if d.is_main: save_config(cfg, run_dir/'config.yaml')     # last: a start that failed leaves nothing that blocks
@@ -422,7 +431,7 @@ def train(cfg: Config, run_dir, data=None, device=None, resume: bool = False, on
         return loop(run, x, y, on_step, loss)
     except BaseException as e: error = e; raise
     finally:
-        for cb in callbacks: cb.after_fit(run, error)
+        for cb in (run.callbacks if run else callbacks): cb.after_fit(run, error)
         claim.release(failed=run is None)
 
 # %% ../../nbs/07_fp16_training.ipynb #c110
