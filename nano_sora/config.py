@@ -348,6 +348,8 @@ class TrainConfig:
     fid_ref: str = ''              # FID reference statistics (.npz); '' = the training set's, computed once and cached
     wandb: str = ''                # a Weights & Biases project to log to ('' = off; WANDB_MODE=offline works)
     seed: int = 0
+    init_from: str = ''            # a new run starts from these weights (a checkpoint, run folder or 'pretrained');
+                                   # parts its model adds keep their initialisation (lesson 8a); '' = a fresh model
 
 @dataclass
 class SampleConfig:
