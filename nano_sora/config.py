@@ -349,6 +349,8 @@ class TrainConfig:
     posthoc_every: int = 0         # steps between snapshots of two power-function EMAs (lesson 7b; 0 = off)
     wandb: str = ''                # a Weights & Biases project to log to ('' = off; WANDB_MODE=offline works)
     seed: int = 0
+    init_from: str = ''            # a new run starts from these weights (a checkpoint, run folder or 'pretrained');
+                                   # parts its model adds keep their initialisation (lesson 8a); '' = a fresh model
 
 @dataclass
 class SampleConfig:

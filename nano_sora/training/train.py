@@ -13,15 +13,15 @@ from tqdm.auto import tqdm
 from ..config import (Config, TrainConfig, EVALUATIONS, NanoSoraError, need, pick_device, autocast, write_atomic,
                               append_line, check_writable, save_config, config_to_dict)
 from ..data.loader import load_images, make_loader, save_grid, save_gif
-from ..models.dit import make_model, count_params, read_checkpoint, export_weights
+from ..models.dit import make_model, count_params, read_checkpoint, export_weights, check_weights
 from .flow_matching import METHODS, draw_noise, sample
 
 # %% auto #0
 __all__ = ['CKPT_VERSION', 'TRAINING_ONLY', 'CALLBACKS', 'OPTIMIZERS', 'make_scaler', 'method_loss', 'train_step', 'EMA', 'lr_at',
-           'save_checkpoint', 'check_compatible', 'Dist', 'adamw', 'asked_callbacks', 'make_optimizer', 'build',
-           'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'Callback', 'Run', 'emit', 'say', 'measure',
-           'after_log', 'sample_grid', 'save_guide', 'end_epoch', 'StopNow', 'stopped', 'Claim', 'restore',
-           'record_changes', 'evaluations', 'prepare', 'start', 'finish', 'train', 'loop']
+           'save_checkpoint', 'check_compatible', 'init_weights', 'start_fresh', 'Dist', 'adamw', 'asked_callbacks',
+           'make_optimizer', 'build', 'check_data', 'load_data', 'TrainState', 'Clock', 'Logger', 'Callback', 'Run',
+           'emit', 'say', 'measure', 'after_log', 'sample_grid', 'save_guide', 'end_epoch', 'StopNow', 'stopped',
+           'Claim', 'restore', 'record_changes', 'evaluations', 'prepare', 'start', 'finish', 'train', 'loop']
 
 # %% ../../nbs/07_fp16_training.ipynb #c004
 def make_scaler(precision: str, device) -> torch.amp.GradScaler:
@@ -90,6 +90,26 @@ def check_compatible(saved: Config, wanted: Config, what='checkpoint'):
     for k in (k for k in a if k not in TRAINING_ONLY):
         need(a[k] == b[k], f'{what} was trained with model.{k}={a[k]!r} but the config asks for {b[k]!r}; '
                            'use the same preset/model settings')
+
+def init_weights(run: Run, source):
+    "A new run's model and EMA from the EMA weights of `source`; each must fit, the parts it lacks stay as made."
+    ck = read_checkpoint(source)
+    check_weights(ck, 'ema')                                             # the file fits its own config
+    want, got = run.model.state_dict(), ck['ema']
+    bad = [k for k, v in got.items() if k not in want or want[k].shape != v.shape]
+    need(not bad, f"train.init_from={source}: its weights do not fit this model ({bad[:1] and bad[0]} "
+         f"{'is not part of it' if bad and bad[0] not in want else 'has another shape'}); start from a model of "
+         'the same model.dim, depth, heads and patch_size')
+    need(all(torch.isfinite(v).all() for v in got.values() if v.is_floating_point()),
+         f'train.init_from={source} holds non-finite weights; start from another checkpoint')
+    for m in (run.model, run.ema.model): m.load_state_dict(got, strict=False)
+    new = sorted({k.split('.')[0] for k in want.keys() - got.keys()})
+    say(run, f"weights from {ck['path']} (step {ck['step']})" + (f"; new: {', '.join(new)}" if new else ''))
+
+def start_fresh(run: Run, resume: bool):
+    "A run without a checkpoint starts at step 0 (a resume cuts its log), from `train.init_from`'s weights if set."
+    if resume: run.log.cut(0); say(run, f'{run.dir} has no checkpoint yet: starting it again from step 0')
+    if run.cfg.train.init_from: init_weights(run, run.cfg.train.init_from)
 
 # %% ../../nbs/07_fp16_training.ipynb #c016
 @dataclass
@@ -406,7 +426,7 @@ def start(cfg: Config, claim: Claim, quiet: bool, model=None, data=None, callbac
                         torch.Generator(d.device).manual_seed(cfg.train.seed * 1000))
     run.evals, run.callbacks = evaluations(run), run.callbacks + asked_callbacks(run)   # before the folder changes
     if ck: restore(run, ck); record_changes(run_dir, ck['config'], cfg, ck['step'], d)
-    elif claim.resume: run.log.cut(0); say(run, f'{run_dir} has no checkpoint yet: starting it again from step 0')
+    else: start_fresh(run, claim.resume)               # step 0, from `train.init_from`'s weights if set
     if d.is_main: save_config(cfg, run_dir/'config.yaml')     # last: a start that failed leaves nothing that blocks
     return run, (x, y)
 
