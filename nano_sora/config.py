@@ -639,7 +639,7 @@ def add_sampling_args(p):
     "The sampling flags `nano_sora_sample` and `nano_sora_fid` share; unset flags keep the run's settings."
     p.add_argument('--steps', type=int, help="solver steps (default: the run's, 50)")
     p.add_argument('--sampler', choices=list(SAMPLER_METHOD),
-                   help="euler, heun or rk4 (rectified flow), ddpm or ddim (DDPM)")
+                   help="euler, heun or rk4 (rectified flow), ddpm or ddim (DDPM), shortcut (a lesson 8a model)")
     p.add_argument('--eta', type=float, help="ddim only: fresh noise per step, 0 = deterministic (the default) to "
                    "1 = DDPM's posterior")
     p.add_argument('--cfg', type=float, help="classifier-free guidance scale (default: the run's; 1 = off)")
