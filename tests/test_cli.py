@@ -6,13 +6,11 @@ repeats the command that started the run, a start that fails (and what it leaves
 folder, a guide of another task, messages fitted to the command that printed them (with `make train` too), a
 torchvision built for another torch, and `make train-debug` offline.
 """
-import contextlib, importlib, io, json, os, shutil, signal, subprocess, sys, time, zipfile
+import contextlib, importlib, io, json, os, shutil, signal, subprocess, sys, time
 from pathlib import Path
-import numpy as np
 import pytest
 import torch
 import yaml
-from PIL import Image
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,17 +23,9 @@ SCRIPTS = dict(line.split('=', 1) for line in
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory) -> str:
+def data(shapes_zip) -> str:
     "A small ImageFolder zip: 10 classes of 16 images, each class its own brightness."
-    path = tmp_path_factory.mktemp('data')/'shapes.zip'
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, 'w') as z:
-        for c in range(10):
-            for i in range(16):
-                buf = io.BytesIO()
-                Image.fromarray((rng.integers(0, 40, (32, 32, 3)) + 20 * c).astype(np.uint8)).save(buf, 'PNG')
-                z.writestr(f'train/c{c}/{i}.png', buf.getvalue())
-    return str(path)
+    return shapes_zip(16, 'shapes.zip')
 
 
 def cli(module, *args, env=None, timeout=180):

@@ -3,12 +3,11 @@
 `flow.predict` (what the model outputs, converted by one module for training and sampling), the `rk4` sampler,
 DDIM's `--eta`, `model.grad_checkpoint`, contrastive flow matching's negatives and the Makefile's sampling targets.
 """
-import contextlib, io, json, math, os, subprocess, sys, zipfile
+import contextlib, io, json, math, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 from nano_sora.config import FlowConfig, SampleConfig, model_config, with_changes
 from nano_sora.training.flow_matching import (SAMPLERS, convert, draw_noise, from_data_noise, interpolate, negatives,
                                               path_coefficients, flow_loss)
@@ -23,17 +22,9 @@ RUN = ['--preset', 'tiny', '--quiet', '--epochs', '2', '--set', 'train.log_every
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory) -> str:
+def data(shapes_zip) -> str:
     "An ImageFolder zip of 40 images, 4 per class: 3 steps of batch 16 per epoch."
-    path = tmp_path_factory.mktemp('data')/'tiny.zip'
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, 'w') as z:
-        for c in range(10):
-            for i in range(4):
-                buf = io.BytesIO()
-                Image.fromarray((rng.integers(0, 40, (32, 32, 3)) + 20 * c).astype(np.uint8)).save(buf, 'PNG')
-                z.writestr(f'train/c{c}/{i}.png', buf.getvalue())
-    return str(path)
+    return shapes_zip(4, 'tiny.zip')
 
 
 def cli(module, *args):

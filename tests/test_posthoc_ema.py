@@ -5,12 +5,10 @@ the same snapshots as one that ran through, `nano_sora_posthoc` rebuilds a lengt
 `nano_sora_sample` reads (with its autoguidance guide: the run's own, or one rebuilt from the snapshots), and a
 request that cannot be met exits 2 with one line. Seconds.
 """
-import contextlib, io, os, subprocess, sys, zipfile
+import contextlib, io, os, subprocess, sys
 from pathlib import Path
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 TINY = ['--preset', 'tiny', '--device', 'cpu', '--quiet', '--set', 'model.dim=32', 'model.depth=1', 'model.heads=2',
@@ -46,17 +44,9 @@ def snapshot(run_dir, step: int) -> dict:
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory) -> str:
+def data(shapes_zip) -> str:
     "A small ImageFolder zip: 10 classes of 8 images."
-    path = tmp_path_factory.mktemp('data')/'shapes.zip'
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, 'w') as z:
-        for c in range(10):
-            for i in range(8):
-                buf = io.BytesIO()
-                Image.fromarray((rng.integers(0, 40, (32, 32, 3)) + 20 * c).astype(np.uint8)).save(buf, 'PNG')
-                z.writestr(f'train/c{c}/{i}.png', buf.getvalue())
-    return str(path)
+    return shapes_zip(8, 'shapes.zip')
 
 
 @pytest.fixture(scope='module')

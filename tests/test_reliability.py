@@ -6,12 +6,10 @@ a diverging run, a code-carrying checkpoint, a folder holding another run, a sec
 values) and checks that nothing is lost and nothing runs that should not. `pytest -q tests/test_reliability.py -s`
 prints the tallies at the end.
 """
-import contextlib, io, json, os, random, shutil, signal, subprocess, sys, time, zipfile
+import contextlib, io, json, os, random, shutil, signal, subprocess, sys, time
 from pathlib import Path
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,17 +20,9 @@ RUN = ['--epochs', '4', '--set', 'train.log_every=1', 'train.ckpt_every_epochs=2
 
 
 @pytest.fixture(scope='session')
-def data(tmp_path_factory) -> str:
+def data(shapes_zip) -> str:
     "A small ImageFolder zip: 10 classes of 16 images, each class its own brightness."
-    path = tmp_path_factory.mktemp('data')/'tiny.zip'
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, 'w') as z:
-        for c in range(10):
-            for i in range(16):
-                buf = io.BytesIO()
-                Image.fromarray((rng.integers(0, 40, (32, 32, 3)) + 20 * c).astype(np.uint8)).save(buf, 'PNG')
-                z.writestr(f'train/c{c}/{i}.png', buf.getvalue())
-    return str(path)
+    return shapes_zip(16, 'tiny.zip')
 
 
 def cli(module, *args, timeout=120):

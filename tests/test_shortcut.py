@@ -2,13 +2,12 @@
 (`train.init_from`), trained as `model.kind=shortcut` by the standard trainer, then sampled in 2 steps with
 `--sampler shortcut`; weights that do not fit, or a file that is not there, are refused in one line. Tiny runs: seconds.
 """
-import contextlib, importlib, io, os, subprocess, sys, zipfile
+import contextlib, importlib, io, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
 import torch
 import yaml
-from PIL import Image
 
 PY = sys.executable
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
@@ -17,17 +16,9 @@ TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '2', '--set', 'tra
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory) -> str:
+def data(shapes_zip) -> str:
     "A small ImageFolder zip: 10 classes of 16 images, each class its own brightness."
-    path = tmp_path_factory.mktemp('data')/'shapes.zip'
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, 'w') as z:
-        for c in range(10):
-            for i in range(16):
-                buf = io.BytesIO()
-                Image.fromarray((rng.integers(0, 40, (32, 32, 3)) + 20 * c).astype(np.uint8)).save(buf, 'PNG')
-                z.writestr(f'train/c{c}/{i}.png', buf.getvalue())
-    return str(path)
+    return shapes_zip(16, 'shapes.zip')
 
 
 def cli(module, *args):
