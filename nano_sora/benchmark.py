@@ -4,9 +4,11 @@
 
 # %% ../nbs/11_benchmark.ipynb #c002
 from __future__ import annotations
-import argparse, importlib.util, json, math, os, shlex, subprocess, time
+import argparse, contextlib, importlib.util, json, math, os, re, shlex, subprocess, sys, time
 from pathlib import Path
 import torch
+from torch.autograd import DeviceType
+from torch.profiler import ProfilerActivity, record_function
 from .config import (Config, need, need_memory, cli, run_as_script, get_config, pick_device, with_changes,
                               write_atomic, check_writable, append_line, PRESETS, load_extensions)
 from .data.loader import GPULoader, cifar10_mirror
@@ -20,13 +22,20 @@ from .training.evaluation import (load_inception, load_reference, reference_stat
 from .inference import describe_sampling
 
 # %% auto #0
-__all__ = ['RECORDS', 'matmul_peak', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'check_bench_memory',
-           'main', 'records_file', 'git_commit', 'device_name', 'speedrun_config', 'sample_recipe', 'score', 'measure',
-           'speedrun', 'record_line', 'speedrun_args', 'seed_command', 'speedrun_main']
+__all__ = ['RECORDS', 'CATEGORIES', 'OPTIMIZER_RANGES', 'ELEMENTWISE_OPS', 'RULES', 'COMPILE_ERRORS', 'device_name',
+           'matmul_peak', 'train_stepper', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table',
+           'check_bench_memory', 'bench_args', 'main', 'kernel_category', 'category_times', 'warm_stepper',
+           'profile_train', 'format_profile', 'profile_record', 'profile_command', 'profile_presets', 'records_file',
+           'git_commit', 'speedrun_config', 'sample_recipe', 'score', 'measure', 'speedrun', 'record_line',
+           'speedrun_args', 'seed_command', 'speedrun_main']
 
 # %% ../nbs/11_benchmark.ipynb #c004
 def _sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
+
+def device_name(device) -> str:
+    "The GPU's name, or 'cpu'."
+    return torch.cuda.get_device_name(device) if torch.device(device).type == 'cuda' else 'cpu'
 
 def matmul_peak(device, n: int = 8192, iters: int = 20, dtype=torch.bfloat16) -> float:
     "Measured TFLOP/s of an n x n x n matrix product on `device` (random data)."
@@ -37,20 +46,27 @@ def matmul_peak(device, n: int = 8192, iters: int = 20, dtype=torch.bfloat16) ->
     _sync(device)
     return 2 * n ** 3 * iters / (time.perf_counter() - t0) / 1e12
 
+def train_stepper(cfg: Config, device, n: int):
+    "`step(i) -> loss`: one training step as the trainer runs it (compiled as it compiles), on n random images."
+    model, ema, opt, scaler = build(cfg, device)
+    fwd = prepare(model, cfg, Dist(device=device))         # compiled as the trainer compiles it
+    x = torch.randint(0, 256, (n, *cfg.model.input_shape), dtype=torch.uint8)   # images, or clips (lesson 14)
+    loader = iter(GPULoader(x, torch.randint(0, cfg.model.num_classes, (n,)), cfg.train.batch_size, device))
+    def step(i: int) -> torch.Tensor:
+        x1, y = next(loader)
+        loss = train_step(fwd, opt, scaler, method_loss(fwd, x1, y, cfg), cfg.train)
+        with record_function('EMA.update'): ema.update(model, i)          # a named range for the profiler below
+        return loss
+    return step
+
 def bench_train(cfg: Config, device, steps: int = 50, warmup: int = 10) -> dict:
     "Training images/s, achieved TFLOP/s and peak memory of `cfg` (random uint8 data, GPU-resident loader)."
     device = torch.device(device)
-    model, ema, opt, scaler = build(cfg, device)
-    fwd = prepare(model, cfg, Dist(device=device))         # compiled as the trainer compiles it
-    n = cfg.train.batch_size * (steps + warmup)
-    x = torch.randint(0, 256, (n, *cfg.model.input_shape), dtype=torch.uint8)   # images, or clips (lesson 14)
-    loader = iter(GPULoader(x, torch.randint(0, cfg.model.num_classes, (n,)), cfg.train.batch_size, device))
+    step = train_stepper(cfg, device, cfg.train.batch_size * (steps + warmup))
     if device.type == 'cuda': torch.cuda.reset_peak_memory_stats(device)
     for i in range(steps + warmup):
         if i == warmup: _sync(device); t0 = time.perf_counter()
-        x1, y = next(loader)
-        loss = train_step(fwd, opt, scaler, method_loss(fwd, x1, y, cfg), cfg.train)
-        ema.update(model, i)
+        loss = step(i)
     _sync(device); dt = time.perf_counter() - t0
     ips = steps * cfg.train.batch_size / dt
     useful = 3 * flops_per_image(cfg.model, training=True)['total']    # routed tokens' skipped work not counted
@@ -86,8 +102,7 @@ def run_benchmarks(presets, device=None, steps: int = 50, sample_n: int = 1000, 
         r['sample_img_per_s'] = bench_sample(cfg, device, sample_n, 1.0, prec)
         r['sample_img_per_s_cfg'] = bench_sample(cfg, device, sample_n, 1.5, prec)
         rows.append(r)
-    return dict(device=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
-                matmul_peak_tflops=peak, steps=steps, rows=rows)
+    return dict(device=device_name(device), matmul_peak_tflops=peak, steps=steps, rows=rows)
 
 def format_table(res: dict) -> str:
     "The benchmark as a fixed-width text table."
@@ -109,8 +124,9 @@ def check_bench_memory(cfg: Config, steps: int, sample_n: int, device):
     need_memory(activation_bytes(cfg.model, 2 * sample_n), f'--sample-n {sample_n:,}: one guided batch of {cfg.name}',
                 'use a smaller --sample-n', device)
 
-@cli
-def main(argv=None):
+RECORDS = Path('nbs/results/records.jsonl')      # the repository's records file, seen from the repository's root
+
+def bench_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_bench',
                                 description='Benchmark training and sampling speed and memory per preset.')
     p.add_argument('--presets', nargs='*', default=['rtx4060', 'fast'],
@@ -120,22 +136,161 @@ def main(argv=None):
     p.add_argument('--device'); p.add_argument('--json', default='bench.json', help='where to write the results')
     p.add_argument('--set', nargs='*', default=[], action='extend', metavar='KEY=VALUE',
                    help='config overrides for every preset')
-    load_extensions(); a = p.parse_args(argv)
+    p.add_argument('--profile', action='store_true', help='instead: where a training step\'s time goes, per preset '
+                   '(a table each, and one line each in the records file)')
+    p.add_argument('--profile-steps', type=int, default=5, help='profiled training steps per preset (default 5)')
+    p.add_argument('--records', help=f'the records file --profile appends to (default {RECORDS} from the '
+                                     'repository root)')
+    return p.parse_args(argv)
+
+@cli
+def main(argv=None):
+    "nano_sora_bench: the benchmark table of each preset, or with --profile where its training step's time goes."
+    load_extensions(); a = bench_args(argv)
     need(a.steps > 0 and a.sample_n > 0, f'--steps and --sample-n must be positive, got {a.steps} and {a.sample_n}')
-    for name in a.presets: check_bench_memory(get_config(name, a.set), a.steps, a.sample_n, pick_device(a.device))
+    need(a.profile_steps > 0, f'--profile-steps must be positive, got {a.profile_steps}')
+    need(a.profile or not a.records, '--records is where --profile writes its lines; add --profile')
+    steps = a.profile_steps if a.profile else a.steps
+    for name in a.presets: check_bench_memory(get_config(name, a.set), steps, a.sample_n, pick_device(a.device))
+    if a.profile: return profile_presets(a)
     check_writable(a.json, '--json')                 # every preset, override, size and the output checked before work
     res = run_benchmarks(a.presets, a.device, a.steps, a.sample_n, a.set)
     print(format_table(res))
     write_atomic(a.json, lambda f: f.write(json.dumps(res, indent=1).encode())); print(f'wrote {a.json}')
 
-# %% ../nbs/11_benchmark.ipynb #c007
-if run_as_script(__name__): main()
+# %% ../nbs/11_benchmark.ipynb #p02
+CATEGORIES = ('matmul', 'attention', 'optimizer', 'norm_and_elementwise', 'copy_and_other')
+OPTIMIZER_RANGES = r'^(Optimizer\.step|EMA\.update)'           # torch names every optimizer's step so; EMA: ours
+ELEMENTWISE_OPS = ('add|sub|rsub|mul|div|neg|exp|pow|sqrt|rsqrt|sigmoid|tanh|lerp|where|clamp|mean|sum|abs|sign|'
+                   'maximum|minimum|square|rand|randn|normal|bernoulli|addcmul|addcdiv')
+RULES = [   # (category, pattern): the first whose pattern a kernel's name or an aten op above it matches
+    ('norm_and_elementwise', r'^triton_(poi|per|red)_'),                     # torch.compile's fused kernels
+    ('attention', r'flash|fmha|sdpa|scaled_dot_product|attention'),
+    ('matmul', r'gemm|gemv|nvjet|xmma|cutlass|splitkreduce|triton_tem|^aten::(mm|addmm|bmm|baddbmm|linear|matmul)$'),
+    ('copy_and_other', r'copy|memcpy|memset|^aten::(cat|index|index_put_|fill_|zero_|stack|clone|contiguous)$'),
+    ('norm_and_elementwise', rf'norm|elementwise|reduce|foreach|gelu|silu|softmax|^aten::({ELEMENTWISE_OPS})_?$')]
+
+def kernel_category(name: str, under=()) -> str:
+    "The category of a kernel (on the CPU: an aten op) `name`, run under the ops and ranges `under`."
+    if any(re.match(OPTIMIZER_RANGES, n) for n in under): return 'optimizer'
+    names = [name, *(n for n in under if n.startswith('aten::'))]
+    return next((c for c, p in RULES if any(re.search(p, n, re.I) for n in names)), 'copy_and_other')
+
+def _above(e) -> list:
+    "The names of event `e` and of the ranges it runs under, innermost first."
+    names = []
+    while e is not None: names.append(e.name); e = e.cpu_parent
+    return names
+
+def category_times(prof, cuda: bool) -> tuple:
+    "Microseconds per category of a finished profile, and the profiler's own total of the same time to check them by."
+    us, events, avgs = dict.fromkeys(CATEGORIES, 0.0), prof.events(), prof.key_averages()
+    if cuda:                                                  # each kernel under the CPU op that launched it
+        ops = {e.id: e for e in events if e.device_type == DeviceType.CPU and e.linked_correlation_id == 0}
+        for e in events:
+            if e.device_type == DeviceType.CUDA and not e.is_user_annotation:
+                us[kernel_category(e.name, _above(ops.get(e.linked_correlation_id)))] += e.time_range.elapsed_us()
+        total = sum(a.self_device_time_total for a in avgs if a.device_type == DeviceType.CUDA
+                    and not a.is_user_annotation)
+    else:
+        for e in events:
+            if e.device_type == DeviceType.CPU and e.name.startswith('aten::'):
+                us[kernel_category(e.name, _above(e.cpu_parent))] += e.self_cpu_time_total
+        total = sum(a.self_cpu_time_total for a in avgs if a.key.startswith('aten::'))
+    return us, total
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    "Standard error (the file descriptor) to /dev/null: the profiler library's start and stop lines stay off it."
+    sys.stderr.flush(); saved = os.dup(2)
+    try:
+        with open(os.devnull, 'w') as null: os.dup2(null.fileno(), 2); yield
+    finally: os.dup2(saved, 2); os.close(saved)
+
+COMPILE_ERRORS = (torch._dynamo.exc.TorchDynamoException,)    # inductor's errors are among them
+
+def warm_stepper(cfg: Config, device, n: int, warmup: int) -> tuple:
+    "`train_stepper` after `warmup` steps, without CUDA graphs, uncompiled if compiling fails: (cfg, step, note)."
+    notes = []
+    if cfg.train.compile and cfg.train.compile_mode == 'reduce-overhead':
+        cfg = with_changes(cfg, train=with_changes(cfg.train, compile_mode='default'))
+        notes.append("compile_mode 'reduce-overhead' profiled as 'default': CUDA graphs hide their kernels")
+    try:
+        step = train_stepper(cfg, device, n)
+        for i in range(warmup): step(i)
+    except COMPILE_ERRORS as e:
+        if not cfg.train.compile: raise
+        cfg = with_changes(cfg, train=with_changes(cfg.train, compile=False))
+        notes.append(f'torch.compile failed ({type(e).__name__}): profiled uncompiled')
+        step = train_stepper(cfg, device, n)
+        for i in range(warmup): step(i)
+    return cfg, step, '; '.join(notes)
+
+def profile_train(cfg: Config, device, steps: int = 5, warmup: int = 3) -> dict:
+    "Where `bench_train`'s step spends its time: kernel (CPU: aten op) time per step by category, and its share."
+    need(steps > 0 and warmup >= 0, f'profile {steps} steps after {warmup} warm-up steps: steps must be positive')
+    device = torch.device(device); cuda = device.type == 'cuda'
+    cfg, step, note = warm_stepper(cfg, device, cfg.train.batch_size * (steps + warmup), warmup)
+    prof = torch.profiler.profile(activities=[ProfilerActivity.CPU] + [ProfilerActivity.CUDA] * cuda)
+    with _quiet_stderr(): prof.start()
+    try:
+        t0 = time.perf_counter()
+        for i in range(warmup, warmup + steps): step(i)
+        _sync(device); wall = (time.perf_counter() - t0) * 1e3 / steps
+    finally:
+        with _quiet_stderr(): prof.stop()
+    us, total = category_times(prof, cuda)
+    ms, total = {c: v / 1e3 / steps for c, v in us.items()}, total / 1e3 / steps
+    t = cfg.train
+    return dict(preset=cfg.name, device=device_name(device), batch=t.batch_size, precision=t.precision,
+                compile=t.compile, compile_mode=t.compile_mode if t.compile else None, note=note, steps=steps,
+                measured='CUDA kernel time' if cuda else 'CPU self time of aten ops',
+                categories={c: dict(ms=v, share=v / total if total else 0.0) for c, v in ms.items()},
+                ms_per_step=total, wall_ms_per_step=wall, img_per_s=t.batch_size * 1e3 / total if total else None)
+
+# %% ../nbs/11_benchmark.ipynb #p03
+def format_profile(res: dict) -> str:
+    "A profile as a small fixed-width table: ms per step and share per category, then the total."
+    how = f"compiled ({res['compile_mode']})" if res['compile'] else 'uncompiled'
+    lines = [f"{res['preset']} on {res['device']}: batch {res['batch']}, {res['precision']}, {how}, "
+             f"{res['steps']} steps, {res['measured']}" + (f" ({res['note']})" if res['note'] else ''),
+             f"{'category':22s} {'ms/step':>9s} {'share':>7s}"]
+    lines += [f"{c:22s} {v['ms']:9.3f} {v['share']:7.1%}" for c, v in res['categories'].items()]
+    lines.append(f"{'total':22s} {res['ms_per_step']:9.3f}   = {res['img_per_s']:,.0f} img/s if the device never "
+                 f"waited ({res['wall_ms_per_step']:.1f} ms/step on the clock, profiler included)")
+    return '\n'.join(lines)
+
+def profile_record(res: dict, command: str) -> dict:
+    "A profile as one records line, with the fields of the file's bench lines."
+    return dict(date=time.strftime('%Y-%m-%d'), kind='profile', preset=res['preset'], gpu=res['device'],
+                torch=torch.__version__, commit=git_commit(), batch=res['batch'], precision=res['precision'],
+                compile=res['compile'], compile_mode=res['compile_mode'], steps=res['steps'], measured=res['measured'],
+                ms_per_step=round(res['ms_per_step'], 3), img_per_s=round(res['img_per_s']),
+                wall_ms_per_step=round(res['wall_ms_per_step'], 3),
+                categories={c: dict(ms=round(v['ms'], 3), share=round(v['share'], 4))
+                            for c, v in res['categories'].items()},
+                note=res['note'], command=command)
+
+def profile_command(a, preset: str) -> str:
+    "The command that reproduces one preset's profile line."
+    parts = ['nano_sora_bench', '--profile', '--presets', preset]
+    parts += [*(['--profile-steps', str(a.profile_steps)] if a.profile_steps != 5 else []),
+              *(['--device', a.device] if a.device else []), *(['--set', *a.set] if a.set else [])]
+    return shlex.join(parts)
+
+def profile_presets(a):
+    "`nano_sora_bench --profile`: each preset's profile printed, and appended to the records file as one line."
+    path, device = records_file(a.records), pick_device(a.device)
+    check_writable(path, '--records')
+    for name in a.presets:
+        res = profile_train(get_config(name, a.set), device, a.profile_steps)
+        print(format_profile(res), flush=True)
+        append_line(path, json.dumps(profile_record(res, profile_command(a, name))))
+        print(f'appended to {path}', flush=True)
 
 # %% ../nbs/11_benchmark.ipynb #c051
-RECORDS = Path('nbs/results/records.jsonl')      # the repository's records file, seen from the repository's root
-
 def records_file(path=None) -> Path:
-    "Where speedrun lines go: `path`, else the repository's records file when run from its root, else records.jsonl."
+    "Where speedrun and profile lines go: `path`, else the repository's records file from its root, else records.jsonl."
     return Path(path) if path else RECORDS if RECORDS.parent.is_dir() else Path('records.jsonl')
 
 def git_commit() -> str:
@@ -150,10 +305,6 @@ def git_commit() -> str:
     except (OSError, subprocess.TimeoutExpired): head = None
     ok = head is not None and head.returncode == 0
     return head.stdout.strip() + ('+' if dirty else '') if ok else 'unknown'   # '+': tracked files differ from it
-
-def device_name(device) -> str:
-    "The GPU's name, or 'cpu'."
-    return torch.cuda.get_device_name(device) if torch.device(device).type == 'cuda' else 'cpu'
 
 # %% ../nbs/11_benchmark.ipynb #c053
 def speedrun_config(preset: str, minutes: float, seed: int, data: str, overrides=()) -> Config:
@@ -257,3 +408,6 @@ def speedrun_main(argv=None):
         r = speedrun(a.preset, a.minutes, s, data, a.n, a.ref, None, a.set, a.device, a.batch_size, seed_command(a, s))
         print(record_line(r), flush=True)
         append_line(path, json.dumps(r)); print(f'appended to {path}', flush=True)
+
+# %% ../nbs/11_benchmark.ipynb #c007
+if run_as_script(__name__): main()
