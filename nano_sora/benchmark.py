@@ -186,10 +186,9 @@ def category_times(prof, cuda: bool) -> tuple:
     "Microseconds per category of a finished profile, and the profiler's own total of the same time to check them by."
     us, events, avgs = dict.fromkeys(CATEGORIES, 0.0), prof.events(), prof.key_averages()
     if cuda:                                                  # each kernel under the CPU op that launched it
-        ops = {e.id: e for e in events if e.device_type == DeviceType.CPU and e.linked_correlation_id == 0}
-        for e in events:
-            if e.device_type == DeviceType.CUDA and not e.is_user_annotation:
-                us[kernel_category(e.name, _above(ops.get(e.linked_correlation_id)))] += e.time_range.elapsed_us()
+        for e in events:                                      # the profiler lists them in the op's `kernels`
+            if e.device_type == DeviceType.CPU:
+                for k in e.kernels: us[kernel_category(k.name, _above(e))] += k.duration
         total = sum(a.self_device_time_total for a in avgs if a.device_type == DeviceType.CUDA
                     and not a.is_user_annotation)
     else:
