@@ -22,7 +22,7 @@ __all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'SCOR
            'inception_path', 'load_inception', 'download_inception', 'as_images', 'inception_features',
            'reference_stats', 'load_samples', 'load_reference', 'fid', 'data_kind', 'scored_labels', 'kind_scorer',
            'score_samples', 'score_kind', 'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main',
-           'Validation', 'make_validation', 'make_fid']
+           'Validation', 'make_validation', 'clip_measure', 'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -421,10 +421,21 @@ def make_validation(run):
 EVALUATIONS['val'] = make_validation      # train.val_every
 
 # %% ../../nbs/10_evaluation.ipynb #c101
+def clip_measure(run):
+    "`train.fid_every` for a model that makes no images: its `SCORERS` measure of `train.fid_n` EMA samples."
+    kind_scorer(run.cfg)                                    # refused before training if nothing measures this kind
+    if not run.d.is_main: return lambda run: {}
+    labels, sc = scored_labels(run.cfg, run.cfg.train.fid_n), run.cfg.sample
+    def evaluate(run) -> dict:
+        m = run.ema.model
+        x = generate(m, labels, sc, seed=0, batch_size=500, precision=sampling_precision(m), flow=run.cfg.flow)
+        return score_samples(x, labels, run.cfg, run.d.device, m, sc)
+    return evaluate
+
 def make_fid(run):
     "FID of `train.fid_n` EMA samples with the run's sampling settings against `train.fid_ref`; measured by rank 0."
+    if data_kind(run.cfg) != 'image': return clip_measure(run)
     t, dev = run.cfg.train, run.d.device
-    need(not run.cfg.model.frames, 'train.fid_every needs an image model; set train.fid_every=0 for clips')
     if not run.d.is_main: return lambda run: {}
     net = load_inception(None, dev)
     side, data = run.cfg.model.img_size, run.cfg.data
