@@ -17,9 +17,9 @@ __all__ = ['LATE_IMPORTS', 'MAX_PARAMS', 'SAMPLER_METHOD', 'PREDICTIONS', 'METHO
            'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'not_regular', 'write_atomic', 'append_line',
            'check_writable', 'pick_device', 'autocast', 'size_text', 'free_memory', 'need_memory', 'torchvision_for',
            'check_environment', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
-           'check_sampler', 'check_prediction', 'Config', 'model_config', 'default_preset', 'get_config', 'read_yaml',
-           'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args', 'config_to_dict',
-           'config_from_dict', 'save_config', 'load_config', 'load_extensions']
+           'check_sampler', 'check_prediction', 'check_precond', 'Config', 'model_config', 'default_preset',
+           'get_config', 'read_yaml', 'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args',
+           'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'load_extensions']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -307,6 +307,8 @@ class FlowConfig:
     contrastive: float = 0.0     # lambda of the contrastive flow matching term; 0 = off
     pairing: str = 'random'      # which noise goes with which image in a batch: 'random' (the spec), or lesson 6a's
                                  # 'ot' (least total distance) and 'class_ot' (least distance within each class)
+    precond: str = 'none'        # how the network's input and output are scaled: 'none' (the spec) or lesson 6b's 'edm'
+    sigma_data: float = 0.5      # edm: the data's standard deviation (root mean square; CIFAR-10 in [-1, 1]: about 0.5)
     method: str = 'rf'           # 'rf' (rectified flow, the spec) or 'ddpm' (epsilon prediction, lesson 12)
     predict: str = ''            # what the model outputs (lessons 6, 12): '' = the method's own target (rf: velocity,
                                  # ddpm: eps); rf: velocity, data or noise; ddpm: eps, x0 (the clean image) or v
@@ -426,11 +428,17 @@ def check_prediction(predict: str, method: str):
     raise NanoSoraError(f"flow.predict must be one of {_either(own)} with flow.method={method} "
                         f"('' = {next(iter(own))}), got {predict!r}")
 
+def check_precond(flow: 'FlowConfig'):
+    "Refuse a `flow.precond` (lesson 6b) its method, target or contrastive term cannot take: it scales a velocity."
+    need(flow.precond == 'none' or (flow.method == 'rf' and flow.target == 'velocity' and flow.contrastive == 0),
+         f'flow.precond={flow.precond} needs flow.method=rf, flow.predict=velocity and flow.contrastive=0 '
+         '(or set flow.precond=none)')
+
 _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'precision'): ('fp16', 'bf16', 'fp32'),
             ('train', 'lr_schedule'): ('constant', 'cosine'),
             ('train', 'optimizer'): ('adamw', 'muon'), ('train', 'compile_mode'): ('default', 'reduce-overhead'),
             ('flow', 'method'): ('rf', 'ddpm'), ('flow', 'pairing'): ('random', 'ot', 'class_ot'),
-            ('flow', 'beta_schedule'): ('linear', 'cosine')}
+            ('flow', 'precond'): ('none', 'edm'), ('flow', 'beta_schedule'): ('linear', 'cosine')}
 _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', 'epochs'): 1,
              ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
              ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
@@ -440,7 +448,7 @@ _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', '
              ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0}
 MAX_SEED = 2**63 - 1          # torch's seeds are 64-bit integers: a sampling --seed is at most this
 MAX_TRAIN_SEED = 2**31 - 1    # train.seed: the loader seeds epoch e with (seed << 32) + e, which must stay a torch seed
-_POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift')]
+_POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift'), ('flow', 'sigma_data')]
 _UNIT = [('train', 'beta2'), ('train', 'ema_decay'), ('flow', 'label_dropout')]   # in [0, 1)
 
 def _check_numbers(cfg):
@@ -484,6 +492,7 @@ class Config:
         check_prediction(self.flow.predict, self.flow.method)
         need(self.flow.method == 'rf' or self.flow.contrastive == 0,
              'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
+        check_precond(self.flow)
         return self
 
 # %% ../nbs/01_config.ipynb #c010

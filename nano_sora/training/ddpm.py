@@ -59,6 +59,7 @@ TARGETS.update(eps=lambda a, s: (0, 1), x0=lambda a, s: (1, 0), v=lambda a, s: (
 def ddpm_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Tensor, y: torch.Tensor,
               flow: FlowConfig = FlowConfig()):
     "DDPM loss: the noise x0 is the epsilon, t is rounded to a step k -> (loss, per-sample MSE `(B,)` of the target)."
+    need(flow.precond == 'none', f'flow.precond={flow.precond} needs flow.method=rf (set flow.precond=none)')
     k = t_to_timestep(t, flow.timesteps)
     t_k = timestep_to_t(k.float(), flow.timesteps)
     x_k = q_sample(x1, k, x0, alphas_cumprod(flow.beta_schedule, flow.timesteps, x1.device))

@@ -13,11 +13,11 @@ from ..models.dit import activation_bytes
 from ..data.loader import to_uint8
 
 # %% auto #0
-__all__ = ['CLAMP', 'PATHS', 'TARGETS', 'PAIRINGS', 'METHODS', 'SAMPLERS', 'interpolate', 'velocity', 'path_coefficients',
-           'from_data_noise', 'to_data_noise', 'convert', 'shift_t', 'sample_t', 'drop_labels', 'draw_noise',
-           'negatives', 'flow_loss', 'toy_data', 'ToyVelocity', 'train_toy', 'loss_per_t', 'guided_velocity',
-           'euler_step', 'heun_step', 'rk4_step', 'time_grid', 'ode_sampler', 'sampler_input', 'sample',
-           'balanced_labels', 'sampling_precision', 'check_sampling_memory', 'generate']
+__all__ = ['CLAMP', 'PATHS', 'TARGETS', 'PAIRINGS', 'PRECONDS', 'METHODS', 'SAMPLERS', 'interpolate', 'velocity',
+           'path_coefficients', 'from_data_noise', 'to_data_noise', 'convert', 'shift_t', 'sample_t', 'drop_labels',
+           'draw_noise', 'preconditioner', 'negatives', 'flow_loss', 'toy_data', 'ToyVelocity', 'train_toy',
+           'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step', 'rk4_step', 'time_grid', 'ode_sampler',
+           'sampler_input', 'sample', 'balanced_labels', 'sampling_precision', 'check_sampling_memory', 'generate']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -88,6 +88,13 @@ def draw_noise(x1: torch.Tensor, y: torch.Tensor, flow: FlowConfig, null_class: 
     t = sample_t(len(x1), flow, x1.device, generator)
     return x0, t, drop_labels(y, flow.label_dropout, null_class, generator)
 
+PRECONDS = {'none': lambda net, x_t, t, flow: (net(x_t), None)}   # flow.precond -> its scaling; lesson 6b adds edm
+
+def preconditioner(flow: FlowConfig):
+    "`flow.precond`'s `(net, x_t, t, flow) -> (prediction, loss weight (B,) or None)`, `net(x)` the network at t."
+    need(flow.precond in PRECONDS, f'flow.precond={flow.precond} needs lesson 6b: import nano_sora.training.precond')
+    return PRECONDS[flow.precond]
+
 def negatives(t: torch.Tensor) -> torch.Tensor:
     "Each sample's negative `(B,)`: the next one in the order of the drawn times t, one cycle through the batch."
     order = t.argsort()
@@ -100,9 +107,9 @@ def flow_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Ten
     "Rectified-flow loss of data x1, noise x0, times t and labels y -> (loss, per-sample MSE `(B,)` of the target)."
     x_t = interpolate(x0, x1, t)
     target = from_data_noise(x1, x0, *path_coefficients(t, flow, x1), flow.target)   # velocity x1 - x0 by default
-    pred = model(x_t, t, y).float()
+    pred, weight = preconditioner(flow)(lambda x: model(x, t, y).float(), x_t, t, flow)   # 'none': model(x_t, t, y)
     mse = (pred - target).pow(2).flatten(1).mean(1)
-    loss = mse.mean()
+    loss = mse.mean() if weight is None else (weight * mse).mean()
     if flow.contrastive > 0:   # away from another sample's target
         loss = loss - flow.contrastive * (pred - target[negatives(t)]).pow(2).mean()
     return loss, mse.detach()
@@ -207,6 +214,9 @@ SAMPLERS = {'euler': ode_sampler(euler_step), 'heun': ode_sampler(heun_step),   
 def sampler_input(f, flow: FlowConfig):
     "The guided model `f(x, t)` as what the samplers of `flow.method` step with (rf: the velocity, ddpm: eps)."
     own, clamp = next(iter(PREDICTIONS[flow.method])), CLAMP.get(flow.method, 0.0)
+    if flow.precond != 'none':                           # lesson 6b: the network sees a scaled x, its output is scaled
+        pre, net = preconditioner(flow), f
+        f = lambda x, t: pre(lambda z: net(z, t), x, t, flow)[0]
     if flow.target == own: return f
     def converted(x, t):
         a, s = path_coefficients(t, flow, x)
