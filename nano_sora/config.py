@@ -345,7 +345,8 @@ class TrainConfig:
     log_every: int = 50            # steps between console/metrics lines
     val_every: int = 0             # steps between held-out losses `val_loss` (0 = off; a multiple of log_every)
     val_n: int = 1000              # held-out images, each with its own fixed noise and t
-    fid_every: int = 0             # steps between FIDs of the EMA model while training (lesson 10; 0 = off)
+    fid_every: int = 0             # steps between FIDs (clips: their lesson-14a measure) of the EMA model while
+                                   # training (lesson 10; 0 = off)
     fid_n: int = 2000              # samples per FID while training
     fid_ref: str = ''              # FID reference statistics (.npz); '' = the training set's, computed once and cached
     posthoc_every: int = 0         # steps between snapshots of two power-function EMAs (lesson 7b; 0 = off)
