@@ -112,8 +112,9 @@ def trajectory_panel(model, labels, sc: SampleConfig = SampleConfig(), seed: int
 class LiveTraining(Panel):
     "An `on_step` hook for `train`: a loss curve and a one-per-class sample grid, redrawn every `every` steps."
     def __init__(self, num_classes: int = 10, sc: SampleConfig = SampleConfig(steps=10), every: int = 10,
-                 seed: int = 0, classes=CIFAR10_CLASSES):
+                 seed: int = 0, classes=CIFAR10_CLASSES, flow: FlowConfig = FlowConfig()):
         self.sc, self.every, self.seed, self.classes = sc, every, seed, classes[:num_classes]
+        self.flow = flow                                   # the run's: what its model predicts, its preconditioning
         self.y, self.steps, self.losses, self.x, self.x_step = torch.arange(num_classes), [], [], None, None
         self._unread = []                                  # this run's loss tensors, not yet copied to the host
         super().__init__(self.draw_state)
@@ -124,7 +125,7 @@ class LiveTraining(Panel):
         if step % self.every: return
         device, was_training = next(model.parameters()).device, model.training
         self.x = to_uint8(sample(model, self.y.to(device), self.sc,
-                                 torch.Generator(device).manual_seed(self.seed))).cpu()
+                                 torch.Generator(device).manual_seed(self.seed), flow=self.flow)).cpu()
         self.x_step = step
         model.train(was_training)                          # sample() switched it to eval
         self.update()
