@@ -2,15 +2,14 @@
 (`train.init_from`), trained as `model.kind=shortcut` by the standard trainer, then sampled in 2 steps with
 `--sampler shortcut`; weights that do not fit, or a file that is not there, are refused in one line. Tiny runs: seconds.
 """
-import contextlib, importlib, io, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
 import torch
 import yaml
 
-PY = sys.executable
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
+from cli_helpers import cli, in_process, one_line_error
+
 TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '2', '--set', 'train.log_every=1',
         'train.sample_every_epochs=0']
 
@@ -19,28 +18,6 @@ TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '2', '--set', 'tra
 def data(shapes_zip) -> str:
     "A small ImageFolder zip: 10 classes of 16 images, each class its own brightness."
     return shapes_zip(16, 'shapes.zip')
-
-
-def cli(module, *args):
-    "`python -m nano_sora.MODULE ARGS` to the end: (exit code, stdout, stderr)."
-    r = subprocess.run([PY, '-m', f'nano_sora.{module}', *map(str, args)], capture_output=True, text=True, env=ENV,
-                       timeout=300)
-    return r.returncode, r.stdout, r.stderr
-
-
-def in_process(*args):
-    "`nano_sora_train ARGS` in this process, for the quick refusals: (exit code, stdout, stderr)."
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: code = importlib.import_module('nano_sora.cli').main([str(a) for a in args]) or 0
-        except SystemExit as e: code = e.code
-    return code, out.getvalue(), err.getvalue()
-
-
-def one_line_error(code, err, *words):
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith('error: '), (code, err[-2000:])
-    assert all(w in lines[0] for w in words), (words, lines[0])
 
 
 @pytest.fixture(scope='module')
