@@ -6,16 +6,14 @@ repeats the command that started the run, a start that fails (and what it leaves
 folder, a guide of another task, messages fitted to the command that printed them (with `make train` too), a
 torchvision built for another torch, and `make train-debug` offline.
 """
-import contextlib, importlib, io, json, os, shutil, signal, subprocess, sys, time
+import json, os, shutil, signal, subprocess, time
 from pathlib import Path
 import pytest
 import torch
 import yaml
+from cli_helpers import PY, ENV, cli, one_line_error, run_main as in_process
 
-PY = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
-ENV.pop('NANO_SORA_RESUME_HINT', None)
 TINY = ['--preset', 'tiny', '--device', 'cpu', '--quiet', '--set', 'train.log_every=5', 'train.sample_every_epochs=0']
 SCRIPTS = dict(line.split('=', 1) for line in
                next(l for l in (ROOT/'settings.ini').read_text().splitlines()
@@ -28,37 +26,13 @@ def data(shapes_zip) -> str:
     return shapes_zip(16, 'shapes.zip')
 
 
-def cli(module, *args, env=None, timeout=180):
-    "`python -m nano_sora.MODULE ARGS` to the end: (exit code, stdout, stderr)."
-    r = subprocess.run([PY, '-m', f'nano_sora.{module}', *map(str, args)], capture_output=True, text=True,
-                       env=env or ENV, timeout=timeout)
-    return r.returncode, r.stdout, r.stderr
-
-
 def train(run_dir, *args):
     return cli('cli', '--run-dir', run_dir, *args)
-
-
-def in_process(module, *args):
-    "A command's `main(args)` in this process, for the quick refusals: (exit code, stdout, stderr)."
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: code = importlib.import_module(f'nano_sora.{module}').main([str(a) for a in args]) or 0
-        except SystemExit as e: code = e.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def resume(run_dir, *args):
     "`nano_sora_train --run-dir RUN --resume ARGS` in this process."
     return in_process('cli', '--run-dir', run_dir, '--resume', *args)
-
-
-def one_line_error(code, err, *words):
-    "Exit code 2 and one line on stderr that starts with 'error:' and holds every word."
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith('error: '), (code, err[-2000:])
-    assert all(w in lines[0] for w in words), (words, lines[0])
-    return lines[0]
 
 
 def config(run_dir) -> dict:

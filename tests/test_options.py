@@ -3,7 +3,7 @@
 `flow.predict` (what the model outputs, converted by one module for training and sampling), the `rk4` sampler,
 DDIM's `--eta`, `model.grad_checkpoint`, contrastive flow matching's negatives and the Makefile's sampling targets.
 """
-import contextlib, io, json, math, os, subprocess, sys
+import json, math, subprocess
 from pathlib import Path
 import numpy as np
 import pytest
@@ -14,10 +14,9 @@ from nano_sora.training.flow_matching import (SAMPLERS, convert, draw_noise, fro
 from nano_sora.training import ddpm as D
 from nano_sora.models.dit import make_model
 import nano_sora.models.video  # noqa: F401  (registers the video model)
+from cli_helpers import cli, one_line_error, run_main
 
-PY = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
 RUN = ['--preset', 'tiny', '--quiet', '--epochs', '2', '--set', 'train.log_every=1', 'train.sample_every_epochs=0']
 
 
@@ -27,29 +26,13 @@ def data(shapes_zip) -> str:
     return shapes_zip(4, 'tiny.zip')
 
 
-def cli(module, *args):
-    "Run `python -m module args`: (exit code, stdout, stderr)."
-    r = subprocess.run([PY, '-m', module, *map(str, args)], capture_output=True, text=True, env=ENV, timeout=300)
-    return r.returncode, r.stdout, r.stderr
-
-
 def train(run, data, *sets, extra=()):
     return cli('nano_sora.cli', '--run-dir', run, '--data', data, *RUN, *sets, *extra)
 
 
 def sample(run, *args):
     "`nano_sora_sample --ckpt run args` in this process (the training above ran as its own process): (code, out, err)."
-    from nano_sora.inference import main
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: code = main(['--ckpt', str(run), '--device', 'cpu', *map(str, args)]) or 0
-        except SystemExit as e: code = e.code
-    return code, out.getvalue(), err.getvalue()
-
-
-def one_line_error(code, err, text):
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith('error: ') and text in lines[0], (code, err[-2000:])
+    return run_main('inference', '--ckpt', run, '--device', 'cpu', *args)
 
 
 def losses(run):

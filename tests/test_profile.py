@@ -6,29 +6,24 @@ profiled step. The line it appends must carry the bench lines' fields and five c
 step's total; the profiler library's own start and stop lines must stay off standard error. Bad values are refused
 in one line before any work.
 """
-import contextlib, io, json, os, subprocess, sys
+import json
 from pathlib import Path
-from nano_sora.benchmark import CATEGORIES, RECORDS, main
+from nano_sora.benchmark import CATEGORIES, RECORDS
+from cli_helpers import cli, run_main
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 ARGS = ['--profile', '--presets', 'cpu', '--profile-steps', '1', '--device', 'cpu', '--set', 'train.batch_size=4']
 
 
 def bench(*args, cwd):
     "`python -m nano_sora.benchmark ARGS` in `cwd`: (exit code, stdout, stderr)."
-    r = subprocess.run([sys.executable, '-m', 'nano_sora.benchmark', *map(str, args)], capture_output=True, text=True,
-                       env=ENV, cwd=cwd, timeout=300)
-    return r.returncode, r.stdout, r.stderr
+    return cli('benchmark', *args, cwd=cwd)
 
 
 def in_process(*args):
     "`nano_sora_bench ARGS` in this process, for the refusals: (exit code, stderr)."
-    err = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-        try: code = main([str(a) for a in args]) or 0
-        except SystemExit as e: code = e.code
-    return code, err.getvalue()
+    code, _, err = run_main('benchmark', *args)
+    return code, err
 
 
 def test_profile_appends_one_line_with_the_categories(tmp_path):

@@ -6,14 +6,13 @@ a diverging run, a code-carrying checkpoint, a folder holding another run, a sec
 values) and checks that nothing is lost and nothing runs that should not. `pytest -q tests/test_reliability.py -s`
 prints the tallies at the end.
 """
-import contextlib, io, json, os, random, shutil, signal, subprocess, sys, time
+import json, os, random, shutil, signal, subprocess, time
 from pathlib import Path
 import pytest
 import torch
+from cli_helpers import PY, ENV, cli, one_line_error, run_main
 
-PY = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 TALLY = dict(trials=0, faults=0, inputs=0, runs_lost=0, code_executed=0)
 STEPS = 40                      # 160 images, batch 16: 10 steps per epoch, 4 epochs
 RUN = ['--epochs', '4', '--set', 'train.log_every=1', 'train.ckpt_every_epochs=2', 'train.sample_every_epochs=0']
@@ -23,12 +22,6 @@ RUN = ['--epochs', '4', '--set', 'train.log_every=1', 'train.ckpt_every_epochs=2
 def data(shapes_zip) -> str:
     "A small ImageFolder zip: 10 classes of 16 images, each class its own brightness."
     return shapes_zip(16, 'tiny.zip')
-
-
-def cli(module, *args, timeout=120):
-    "Run `python -m module args` to the end: (exit code, stdout, stderr)."
-    r = subprocess.run([PY, '-m', module, *map(str, args)], capture_output=True, text=True, env=ENV, timeout=timeout)
-    return r.returncode, r.stdout, r.stderr
 
 
 def train_cli(run_dir, data, *extra):
@@ -49,22 +42,10 @@ def weights(ck_path):
     return {k: v for part in ('model', 'ema') for k, v in ((f'{part}.{n}', t) for n, t in ck[part].items())}
 
 
-def one_line_error(code, err, *words):
-    "Exit code 2 and one line on stderr that starts with 'error:' and holds every word."
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith('error: '), (code, err[-2000:])
-    assert all(w in lines[0] for w in words), (words, lines[0])
-    return lines[0]
-
-
 def in_process(script, args):
-    "Run a script's `main(args)` in this process (no new interpreter): (exit code, stderr)."
-    import importlib
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        try: code = importlib.import_module(script).main([str(a) for a in args]) or 0
-        except SystemExit as e: code = e.code
-    return code, err.getvalue()
+    "A script's `main(args)` in this process (no new interpreter): (exit code, stderr)."
+    code, _, err = run_main(script, *args)
+    return code, err
 
 
 @pytest.fixture(scope='session')
@@ -212,10 +193,8 @@ def test_two_processes_one_folder(data, tmp_path):
     train = lambda *args: in_process('nano_sora.cli', ['--run-dir', run, '--resume', '--quiet', *args])
     one_line_error(*train(), 'is in use by process', str(first.pid))
     first.send_signal(signal.SIGKILL); first.wait()                  # its lock stays behind, stale
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = in_process('nano_sora.cli', ['--run-dir', run, '--resume', '--max-steps', '3'])[0]
-    assert code == 0 and 'took over the lock of process' in out.getvalue(), out.getvalue()
+    code, out, _ = run_main('nano_sora.cli', '--run-dir', run, '--resume', '--max-steps', '3')
+    assert code == 0 and 'took over the lock of process' in out, out
     TALLY['faults'] += 2
 
 
