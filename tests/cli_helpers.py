@@ -1,4 +1,4 @@
-"""The battery's way of driving a console script: in a subprocess (`cli`) or in this process (`run_main`,
+"""The battery's way of driving a console script: in a subprocess (`cli`, `entry`) or in this process (`run_main`,
 `in_process`), and of checking a refusal (`one_line_error`: exit 2 and one line that starts with `error: `)."""
 import contextlib, importlib, io, os, subprocess, sys
 
@@ -17,6 +17,12 @@ def cli(module, *args, env=None, timeout=300, cwd=None):
     r = subprocess.run([PY, '-m', module_name(module), *map(str, args)], capture_output=True, text=True,
                        env=env or ENV, timeout=timeout, cwd=cwd)
     return r.returncode, r.stdout, r.stderr
+
+
+def entry(module, fn, *args, cwd, timeout=600):
+    "A console script's entry point `MODULE:FN` run as its installed command runs it, in `cwd`: the finished process."
+    return subprocess.run([PY, '-c', f'from {module_name(module)} import {fn}; {fn}()', *map(str, args)],
+                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=timeout)
 
 
 def run_main(module, *args):

@@ -5,24 +5,18 @@ frames to generate), `nano_sora_fid --ckpt RUN` on such a run prints `given_fram
 and, per task, how many generated frames keep the given digits and how far they are from the true bouncing path next
 to the frozen guess, and `nano_sora_speedrun --preset video_frames` records the same numbers. Tiny runs: seconds.
 """
-import json, os, subprocess, sys
+import json
 from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from cli_helpers import entry
 
-ENV = {**os.environ, 'OMP_NUM_THREADS': '2', 'PYTHONUNBUFFERED': '1'}
 TINY = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'model.frames=8', 'train.batch_size=8', 'train.lr=2e-3',
         'train.warmup_steps=0', 'train.precision=fp32', 'train.compile=false', 'train.log_every=2',
         'train.sample_every_epochs=0', 'sample.steps=2', 'data.gpu_resident=false']
 TASK_KEYS = {f'{t}_{k}' for t in ('extend', 'fill', 'animate') for k in ('kept', 'px', 'frozen_px')}
 VIDEO_KEYS = {'label_frames', 'label_clips', 'identity', 'motion', 'fd'}
-
-
-def cli(module: str, fn: str, *args, cwd):
-    "A console script as it runs, in `cwd`: the finished process."
-    return subprocess.run([sys.executable, '-c', f'from {module} import {fn}; {fn}()', *map(str, args)],
-                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
 
 
 def test_loss_counts_only_the_frames_to_generate_and_plain_models_keep_theirs():
@@ -85,7 +79,7 @@ def scores_of(line: str) -> dict:
 
 
 def test_fid_command_prints_the_given_frames_measures(run):
-    r = cli('nano_sora.training.evaluation', 'main', '--ckpt', run, '--n', 6, '--device', 'cpu', cwd=run.parent)
+    r = entry('nano_sora.training.evaluation', 'main', '--ckpt', run, '--n', 6, '--device', 'cpu', cwd=run.parent)
     assert r.returncode == 0, r.stderr[-2000:]
     line = r.stdout.strip().splitlines()[-1]
     assert line.split()[:2] == ['given_frames', '6'] and line.split()[-1].endswith('run'), line
@@ -98,7 +92,7 @@ def test_fid_command_prints_the_given_frames_measures(run):
 
 def test_speedrun_records_the_given_frames_measures(tmp_path):
     records = tmp_path/'records.jsonl'
-    r = cli('nano_sora.benchmark', 'speedrun_main', '--preset', 'video_frames', '--minutes', '0.02', '--n', '4',
+    r = entry('nano_sora.benchmark', 'speedrun_main', '--preset', 'video_frames', '--minutes', '0.02', '--n', '4',
             '--device', 'cpu', '--records', records, '--set', *[o for o in TINY if 'frames' not in o], 'data.limit=32',
             cwd=tmp_path)                                           # the data source's 16-frame clips
     assert r.returncode == 0, r.stderr[-2000:]

@@ -5,26 +5,18 @@ not without the document mask), a sample's output must not depend on where it si
 be the 2-axis case of the 3-axis one, and the standard commands must train (`nano_sora_train --preset video_packed`)
 and sample the model, refusing in one line a trainer setting that would break the rows' plans.
 """
-import os, subprocess, sys
 import pytest
 import torch
+from cli_helpers import cli
 
 from nano_sora.config import model_config
 from nano_sora.models.adaln import rope_2d
 from nano_sora.models.packed import (MIX, PackedDiT, pack, patchify_3d, plan_layout, rope_nd, sample_packed,
                                      unpatchify_3d)
 
-ENV = {**os.environ, 'OMP_NUM_THREADS': '2', 'PYTHONUNBUFFERED': '1'}
 TINY = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'data.limit=60', 'train.batch_size=4', 'train.max_steps=3',
         'train.compile=false', 'train.precision=fp32', 'train.log_every=1', 'train.warmup_steps=0',
         'data.gpu_resident=false']
-
-
-def cli(module, *args, cwd):
-    "A console script's main, run as a process in `cwd`: (exit code, stdout, stderr)."
-    r = subprocess.run([sys.executable, '-c', f'from {module} import main; main()', *map(str, args)],
-                       capture_output=True, text=True, env=ENV, cwd=cwd, timeout=300)
-    return r.returncode, r.stdout, r.stderr
 
 
 @pytest.fixture(scope='module')

@@ -5,29 +5,23 @@ phrasing of their captions as token ids); `nano_sora_fid --ckpt RUN` samples `ev
 digit with a held-out direction) and prints the caption measures; `nano_sora_speedrun --preset video_text` records
 them. An untrained model scores far below real clips read with their true captions; class labels cannot prompt it.
 """
-import json, os, subprocess, sys
+import json
 from pathlib import Path
 import pytest
 import torch
+from cli_helpers import entry
 
-ENV = {**os.environ, 'OMP_NUM_THREADS': '2', 'PYTHONUNBUFFERED': '1'}
 TINY = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'model.patch_size=16', 'train.batch_size=8',
         'train.lr=2e-3', 'train.warmup_steps=0', 'train.precision=fp32', 'train.compile=false', 'train.log_every=2',
         'train.ckpt_every_epochs=0', 'sample.steps=4', 'data.limit=32', 'data.gpu_resident=false']
 MEASURES = ['digits_seen', 'motion_seen', 'digits_unseen', 'motion_unseen']
 
 
-def cli(module: str, fn: str, *args, cwd):
-    "A console script as it runs, in `cwd`: the finished process."
-    return subprocess.run([sys.executable, '-c', f'from {module} import {fn}; {fn}()', *map(str, args)],
-                          capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
-
-
 @pytest.fixture(scope='module')
 def run(tmp_path_factory) -> Path:
     "A tiny video_text run of 6 steps, trained by `nano_sora_train --preset video_text`."
     folder = tmp_path_factory.mktemp('text')
-    r = cli('nano_sora.cli', 'main', '--preset', 'video_text', '--device', 'cpu', '--run-dir', folder/'run',
+    r = entry('nano_sora.cli', 'main', '--preset', 'video_text', '--device', 'cpu', '--run-dir', folder/'run',
             '--set', *TINY, 'train.max_steps=6', cwd=folder)
     assert r.returncode == 0, r.stderr[-2000:]
     return folder/'run'
@@ -47,7 +41,7 @@ def test_data_source_captions_parse_back_and_hold_out_pairings():
 def test_fid_prints_the_caption_measures_far_below_real_clips(run):
     from nano_sora.training.text_video import captioned_clips, caption_ids, score_captions
     from nano_sora.training.video_eval import digit_split
-    r = cli('nano_sora.training.evaluation', 'main', '--ckpt', run, '--n', 8, '--device', 'cpu', cwd=run.parent)
+    r = entry('nano_sora.training.evaluation', 'main', '--ckpt', run, '--n', 8, '--device', 'cpu', cwd=run.parent)
     assert r.returncode == 0, r.stderr[-2000:]
     words = r.stdout.split()
     assert words[:2] == ['video_text', '8'] and words[-1].endswith('run'), r.stdout
@@ -61,7 +55,7 @@ def test_fid_prints_the_caption_measures_far_below_real_clips(run):
 
 
 def test_sample_takes_a_prompt_not_class_labels(run, tmp_path):
-    sample = lambda *args: cli('nano_sora.inference', 'main', '--ckpt', run, '--n', 2, '--device', 'cpu', *args,
+    sample = lambda *args: entry('nano_sora.inference', 'main', '--ckpt', run, '--n', 2, '--device', 'cpu', *args,
                                cwd=tmp_path)
     r = sample('--prompt', 'a 3 moving up and a seven going left', '--out', tmp_path/'x.npy')
     assert r.returncode == 0 and 'wrote' in r.stdout, r.stderr[-2000:]
@@ -75,7 +69,7 @@ def test_sample_takes_a_prompt_not_class_labels(run, tmp_path):
 
 def test_speedrun_records_the_caption_measures(tmp_path):
     records = tmp_path/'records.jsonl'
-    r = cli('nano_sora.benchmark', 'speedrun_main', '--preset', 'video_text', '--minutes', '0.03', '--n', '6',
+    r = entry('nano_sora.benchmark', 'speedrun_main', '--preset', 'video_text', '--minutes', '0.03', '--n', '6',
             '--device', 'cpu', '--records', records, '--set', *TINY, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     rec = json.loads(records.read_text())
