@@ -17,9 +17,9 @@ __all__ = ['LATE_IMPORTS', 'MAX_PARAMS', 'SAMPLER_METHOD', 'PREDICTIONS', 'METHO
            'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'not_regular', 'write_atomic', 'append_line',
            'check_writable', 'pick_device', 'autocast', 'size_text', 'free_memory', 'need_memory', 'torchvision_for',
            'check_environment', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
-           'check_sampler', 'check_prediction', 'check_precond', 'Config', 'model_config', 'default_preset',
-           'get_config', 'read_yaml', 'apply_overrides', 'with_changes', 'add_sampling_args', 'sampling_from_args',
-           'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'load_extensions']
+           'check_sampler', 'check_prediction', 'check_precond', 'check_loss', 'Config', 'model_config',
+           'default_preset', 'get_config', 'read_yaml', 'apply_overrides', 'with_changes', 'add_sampling_args',
+           'sampling_from_args', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'load_extensions']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -309,6 +309,10 @@ class FlowConfig:
                                  # 'ot' (least total distance) and 'class_ot' (least distance within each class)
     precond: str = 'none'        # how the network's input and output are scaled: 'none' (the spec) or lesson 6b's 'edm'
     sigma_data: float = 0.5      # edm: the data's standard deviation (root mean square; CIFAR-10 in [-1, 1]: about 0.5)
+    loss: str = 'mse'            # the per-sample loss training minimises: 'mse' (the spec), or lesson 6c's 'min_snr'
+                                 # (Min-SNR-gamma weights over t) and 'direction' (MSE + lambda (1 - cosine))
+    snr_gamma: float = 5.0       # min_snr: gamma, where the weight of the clean-image error stops growing with SNR
+    direction: float = 1.0       # direction: lambda of the term 1 - cos(predicted, target velocity)
     method: str = 'rf'           # 'rf' (rectified flow, the spec) or 'ddpm' (epsilon prediction, lesson 12)
     predict: str = ''            # what the model outputs (lessons 6, 12): '' = the method's own target (rf: velocity,
                                  # ddpm: eps); rf: velocity, data or noise; ddpm: eps, x0 (the clean image) or v
@@ -435,21 +439,27 @@ def check_precond(flow: 'FlowConfig'):
          f'flow.precond={flow.precond} needs flow.method=rf, flow.predict=velocity and flow.contrastive=0 '
          '(or set flow.precond=none)')
 
+def check_loss(flow: 'FlowConfig'):
+    "Refuse a `flow.loss` (lesson 6c) its method or target cannot take: it weighs and compares velocities."
+    need(flow.loss == 'mse' or (flow.method == 'rf' and flow.target == 'velocity'),
+         f'flow.loss={flow.loss} needs flow.method=rf and flow.predict=velocity (or set flow.loss=mse)')
+
 _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'precision'): ('fp16', 'bf16', 'fp32'),
             ('train', 'lr_schedule'): ('constant', 'cosine'),
             ('train', 'optimizer'): ('adamw', 'muon'), ('train', 'compile_mode'): ('default', 'reduce-overhead'),
             ('flow', 'method'): ('rf', 'ddpm'), ('flow', 'pairing'): ('random', 'ot', 'class_ot'),
-            ('flow', 'precond'): ('none', 'edm'), ('flow', 'beta_schedule'): ('linear', 'cosine')}
+            ('flow', 'precond'): ('none', 'edm'), ('flow', 'beta_schedule'): ('linear', 'cosine'),
+            ('flow', 'loss'): ('mse', 'min_snr', 'direction')}
 _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', 'epochs'): 1,
              ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
              ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
              ('train', 'ckpt_every_epochs'): 0, ('train', 'ckpt_every_minutes'): 0, ('train', 'sample_every_epochs'): 0,
              ('train', 'weight_decay'): 0, ('train', 'seed'): 0, ('train', 'val_every'): 0, ('train', 'val_n'): 1,
              ('train', 'fid_every'): 0, ('train', 'fid_n'): 2, ('train', 'posthoc_every'): 0,
-             ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0}
+             ('train', 'grad_clip'): 0, ('flow', 'contrastive'): 0, ('flow', 'direction'): 0}
 MAX_SEED = 2**63 - 1          # torch's seeds are 64-bit integers: a sampling --seed is at most this
 MAX_TRAIN_SEED = 2**31 - 1    # train.seed: the loader seeds epoch e with (seed << 32) + e, which must stay a torch seed
-_POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift'), ('flow', 'sigma_data')]
+_POSITIVE = [('train', 'lr'), ('flow', 't_std'), ('flow', 't_shift'), ('flow', 'sigma_data'), ('flow', 'snr_gamma')]
 _UNIT = [('train', 'beta2'), ('train', 'ema_decay'), ('flow', 'label_dropout')]   # in [0, 1)
 
 def _check_numbers(cfg):
@@ -493,7 +503,7 @@ class Config:
         check_prediction(self.flow.predict, self.flow.method)
         need(self.flow.method == 'rf' or self.flow.contrastive == 0,
              'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
-        check_precond(self.flow)
+        check_precond(self.flow); check_loss(self.flow)
         return self
 
 # %% ../nbs/01_config.ipynb #c010

@@ -13,11 +13,12 @@ from ..models.dit import activation_bytes
 from ..data.loader import to_uint8
 
 # %% auto #0
-__all__ = ['CLAMP', 'PATHS', 'TARGETS', 'PAIRINGS', 'PRECONDS', 'METHODS', 'SAMPLERS', 'interpolate', 'velocity',
+__all__ = ['CLAMP', 'PATHS', 'TARGETS', 'PAIRINGS', 'PRECONDS', 'LOSSES', 'METHODS', 'SAMPLERS', 'interpolate', 'velocity',
            'path_coefficients', 'from_data_noise', 'to_data_noise', 'convert', 'shift_t', 'sample_t', 'drop_labels',
-           'draw_noise', 'preconditioner', 'negatives', 'flow_loss', 'toy_data', 'ToyVelocity', 'train_toy',
-           'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step', 'rk4_step', 'time_grid', 'ode_sampler',
-           'sampler_input', 'sample', 'balanced_labels', 'sampling_precision', 'check_sampling_memory', 'generate']
+           'draw_noise', 'preconditioner', 'sample_loss', 'negatives', 'flow_loss', 'toy_data', 'ToyVelocity',
+           'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step', 'rk4_step', 'time_grid',
+           'ode_sampler', 'sampler_input', 'sample', 'balanced_labels', 'sampling_precision', 'check_sampling_memory',
+           'generate']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -95,6 +96,14 @@ def preconditioner(flow: FlowConfig):
     need(flow.precond in PRECONDS, f'flow.precond={flow.precond} needs lesson 6b: import nano_sora.training.precond')
     return PRECONDS[flow.precond]
 
+# flow.loss -> each sample's loss `(B,)` from (prediction, target, t, flow); lesson 6c adds min_snr and direction
+LOSSES = {'mse': lambda pred, target, t, flow: (pred - target).pow(2).flatten(1).mean(1)}
+
+def sample_loss(flow: FlowConfig):
+    "`flow.loss`'s `(pred, target, t, flow) -> per-sample loss (B,)`, the quantity training minimises."
+    need(flow.loss in LOSSES, f'flow.loss={flow.loss} needs lesson 6c: import nano_sora.training.loss_weighting')
+    return LOSSES[flow.loss]
+
 def negatives(t: torch.Tensor) -> torch.Tensor:
     "Each sample's negative `(B,)`: the next one in the order of the drawn times t, one cycle through the batch."
     order = t.argsort()
@@ -108,11 +117,11 @@ def flow_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Ten
     x_t = interpolate(x0, x1, t)
     target = from_data_noise(x1, x0, *path_coefficients(t, flow, x1), flow.target)   # velocity x1 - x0 by default
     pred, weight = preconditioner(flow)(lambda x: model(x, t, y).float(), x_t, t, flow)   # 'none': model(x_t, t, y)
-    mse = (pred - target).pow(2).flatten(1).mean(1)
-    loss = mse.mean() if weight is None else (weight * mse).mean()
+    per = sample_loss(flow)(pred, target, t, flow)                                      # 'mse': the plain MSE
+    loss = per.mean() if weight is None else (weight * per).mean()
     if flow.contrastive > 0:   # away from another sample's target
         loss = loss - flow.contrastive * (pred - target[negatives(t)]).pow(2).mean()
-    return loss, mse.detach()
+    return loss, (pred - target).detach().pow(2).flatten(1).mean(1)
 
 METHODS = {'rf': flow_loss}   # flow.method -> loss(model, x1, x0, t, y, flow) -> (loss, per-sample MSE)
 
