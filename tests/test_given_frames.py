@@ -20,7 +20,7 @@ VIDEO_KEYS = {'label_frames', 'label_clips', 'identity', 'motion', 'fd'}
 
 
 def test_loss_counts_only_the_frames_to_generate_and_plain_models_keep_theirs():
-    from nano_sora.config import FlowConfig, get_config
+    from nano_sora.config import FlowConfig, NanoSoraError, get_config
     from nano_sora.models.dit import make_model
     from nano_sora.training.flow_matching import METHODS, flow_loss
     from nano_sora.training.given_frames import given_frames_loss, task_mask, GivenFramesDiT
@@ -39,6 +39,9 @@ def test_loss_counts_only_the_frames_to_generate_and_plain_models_keep_theirs():
     torch.manual_seed(0); b = flow_loss(plain, x1, x0, t, y)[0]
     assert torch.equal(a, b)
     assert isinstance(make_model(get_config('video_frames', TINY[:4]).model), GivenFramesDiT)
+    for bad in (FlowConfig(loss='min_snr'), FlowConfig(precond='edm'), FlowConfig(contrastive=0.1)):   # its own loss
+        with pytest.raises(NanoSoraError, match='flow.precond=none and flow.loss=mse'):
+            given_frames_loss(fake(0.0), x1, x0, t, y, bad, mask)
 
 
 def test_sampling_returns_the_given_frames_as_given():

@@ -52,6 +52,7 @@ def test_each_loss_trains_two_steps_and_is_recorded(data, plain, tmp_path, sets,
     (['flow.loss=direction', 'flow.direction=-1'], ['flow.direction must be >= 0']),
     (['flow.loss=min_snr', 'flow.predict=data'], ['flow.loss=min_snr needs flow.method=rf and flow.predict=velocity']),
     (['flow.loss=direction', 'flow.method=ddpm', 'sample.sampler=ddim'], ['flow.loss=direction needs flow.method=rf']),
+    (['flow.loss=min_snr', 'model.kind=shortcut'], ['a shortcut model', 'flow.loss=mse']),
 ])
 def test_bad_values_and_combinations_are_refused_in_one_line(data, tmp_path, sets, words):
     one_line_error(*in_process('--run-dir', tmp_path/'bad', '--data', data, '--quiet', *TINY, *sets)[::2], *words)

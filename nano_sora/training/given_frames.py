@@ -74,8 +74,9 @@ PRESETS['video_frames'] = video_frames_preset
 # %% ../../nbs/14d_given_frames.ipynb #c011
 def given_frames_loss(model, x1, x0, t, y, flow: FlowConfig = FlowConfig(), mask=None):
     "Rectified flow with some frames given: x1's given frames are the condition, the MSE counts the other frames only."
-    need(flow.contrastive == 0 and flow.precond == 'none', 'a model of given frames trains without flow.contrastive '
-         'or flow.precond; set flow.contrastive=0 and flow.precond=none')
+    need(flow.contrastive == 0 and flow.precond == 'none' and flow.loss == 'mse', 'a model of given frames trains '
+         'without flow.contrastive, flow.precond or flow.loss; set flow.contrastive=0, flow.precond=none and '
+         'flow.loss=mse')
     mask = draw_masks(len(x1), x1.shape[2], x1.device) if mask is None else mask.to(x1.device)
     m = rearrange(mask, 'b t -> b 1 t 1 1').to(x1.dtype)
     target = from_data_noise(x1, x0, *path_coefficients(t, flow, x1), flow.target)

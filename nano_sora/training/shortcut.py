@@ -84,8 +84,9 @@ def unwrapped(model: nn.Module) -> nn.Module:
 
 def shortcut_loss(model, x1, x0, t, y, flow: FlowConfig = FlowConfig()):
     "Self-consistency at 2d for the first quarter of the batch, the flow target at d = 0 for the rest -> (loss, MSE)."
-    need(flow.target == 'velocity' and flow.contrastive == 0 and flow.precond == 'none', 'a shortcut model predicts '
-         'the plain velocity; set flow.predict=velocity, flow.contrastive=0 and flow.precond=none')
+    need(flow.target == 'velocity' and flow.contrastive == 0 and flow.precond == 'none' and flow.loss == 'mse',
+         'a shortcut model predicts the plain velocity by its own loss; set flow.predict=velocity, '
+         'flow.contrastive=0, flow.precond=none and flow.loss=mse')
     B, k = len(x1), len(x1) // 4
     tk, d = shortcut_times(k, x1.device)
     t = torch.cat([tk.to(t.dtype), t[k:]])
