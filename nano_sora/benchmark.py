@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_benchmark.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, importlib.util, json, math, os, re, shlex, subprocess, sys, time
+import argparse, contextlib, json, math, os, re, shlex, sys, time
 from pathlib import Path
 import torch
 from torch.autograd import DeviceType
@@ -13,29 +13,24 @@ from .config import (Config, need, need_memory, cli, run_as_script, get_config, 
                               write_atomic, check_writable, append_line, PRESETS, load_extensions)
 from .data.loader import GPULoader, cifar10_mirror
 from .models.dit import flops_per_image, activation_bytes, load_model, load_guide
-from .training.flow_matching import sample, generate, sampling_precision
+from .training.flow_matching import sample, generate, sampling_precision, describe_sampling
 from .training.train import Dist, build, train_step, method_loss, prepare, train
 import nano_sora.training.muon  # noqa: F401  (train.optimizer=muon: the GPU presets this lesson measures, lesson 7a)
 from .training.evaluation import (load_inception, load_reference, reference_stats, frechet_distance,
                                            feature_stats, inception_features, fid_bytes, data_kind,
-                                           kind_scorer, scored_labels, score_samples)
-from .inference import describe_sampling
+                                           kind_scorer, scored_labels, score_samples, RECORDS, records_file,
+                                           git_commit, device_name)
 
 # %% auto #0
-__all__ = ['RECORDS', 'CATEGORIES', 'OPTIMIZER_RANGES', 'ELEMENTWISE_OPS', 'RULES', 'COMPILE_ERRORS', 'device_name',
-           'matmul_peak', 'train_stepper', 'bench_train', 'bench_sample', 'run_benchmarks', 'format_table',
-           'check_bench_memory', 'bench_args', 'main', 'kernel_category', 'category_times', 'warm_stepper',
-           'profile_train', 'format_profile', 'profile_record', 'profile_command', 'profile_presets', 'records_file',
-           'git_commit', 'speedrun_config', 'sample_recipe', 'score', 'measure', 'speedrun', 'record_line',
-           'speedrun_args', 'seed_command', 'speedrun_main']
+__all__ = ['CATEGORIES', 'OPTIMIZER_RANGES', 'ELEMENTWISE_OPS', 'RULES', 'COMPILE_ERRORS', 'matmul_peak', 'train_stepper',
+           'bench_train', 'bench_sample', 'run_benchmarks', 'format_table', 'check_bench_memory', 'bench_args', 'main',
+           'kernel_category', 'category_times', 'warm_stepper', 'profile_train', 'format_profile', 'profile_record',
+           'profile_command', 'profile_presets', 'speedrun_config', 'sample_recipe', 'score', 'measure', 'speedrun',
+           'record_line', 'speedrun_args', 'seed_command', 'speedrun_main']
 
 # %% ../nbs/11_benchmark.ipynb #c004
 def _sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
-
-def device_name(device) -> str:
-    "The GPU's name, or 'cpu'."
-    return torch.cuda.get_device_name(device) if torch.device(device).type == 'cuda' else 'cpu'
 
 def matmul_peak(device, n: int = 8192, iters: int = 20, dtype=torch.bfloat16) -> float:
     "Measured TFLOP/s of an n x n x n matrix product on `device` (random data)."
@@ -123,8 +118,6 @@ def check_bench_memory(cfg: Config, steps: int, sample_n: int, device):
                 f'{cfg.name}', 'use fewer --steps (50 give a steady figure)')
     need_memory(activation_bytes(cfg.model, 2 * sample_n), f'--sample-n {sample_n:,}: one guided batch of {cfg.name}',
                 'use a smaller --sample-n', device)
-
-RECORDS = Path('nbs/results/records.jsonl')      # the repository's records file, seen from the repository's root
 
 def bench_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_bench',
@@ -286,24 +279,6 @@ def profile_presets(a):
         print(format_profile(res), flush=True)
         append_line(path, json.dumps(profile_record(res, profile_command(a, name))))
         print(f'appended to {path}', flush=True)
-
-# %% ../nbs/11_benchmark.ipynb #c051
-def records_file(path=None) -> Path:
-    "Where speedrun and profile lines go: `path`, else the repository's records file from its root, else records.jsonl."
-    return Path(path) if path else RECORDS if RECORDS.parent.is_dir() else Path('records.jsonl')
-
-def git_commit() -> str:
-    "`$NANO_SORA_COMMIT` if set (a copy of the code without its git history), else the package's git commit."
-    if os.environ.get('NANO_SORA_COMMIT'): return os.environ['NANO_SORA_COMMIT']
-    package = Path(importlib.util.find_spec('nano_sora').origin).resolve().parent      # nano_sora/, where it runs from
-    root, git = package.parent, ['git', '-C', str(package)]
-    try:
-        head = subprocess.run(git + ['rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=20)
-        dirty = subprocess.run(git + ['status', '--porcelain', '--untracked-files=no', '--', str(root)],
-                               capture_output=True, text=True, timeout=20).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired): head = None
-    ok = head is not None and head.returncode == 0
-    return head.stdout.strip() + ('+' if dirty else '') if ok else 'unknown'   # '+': tracked files differ from it
 
 # %% ../nbs/11_benchmark.ipynb #c053
 def speedrun_config(preset: str, minutes: float, seed: int, data: str, overrides=()) -> Config:

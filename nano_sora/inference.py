@@ -14,11 +14,11 @@ from .config import (NanoSoraError, need, need_memory, write_atomic, cli, run_as
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
 from .models.dit import load_model, load_guide, read_checkpoint, export_weights, guide_path
 from .training.flow_matching import (sample, generate, balanced_labels, sampling_precision,
-                                             check_sampling_memory)
+                                             check_sampling_memory, describe_sampling)
 
 # %% auto #0
-__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'prompt_labels', 'describe_sampling',
-           'check_memory', 'main']
+__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'prompt_labels', 'check_memory',
+           'main']
 
 # %% ../nbs/08_euler_sampling.ipynb #c014
 def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
@@ -82,12 +82,6 @@ def prompt_labels(model, prompt: str, n: int) -> torch.Tensor:
     "n copies of a caption's token ids, made by the model's own `prompt` (lesson 14c's text-to-video model)."
     need(hasattr(model, 'prompt'), '--prompt needs a model prompted by text (preset video_text); give --classes')
     return model.prompt(prompt)[None].repeat(n, 1)
-
-def describe_sampling(sc, guided: bool) -> str:
-    "One line of sampling settings, e.g. 'heun 13 steps, t_shift 0.5, autoguidance 2.5 on t in [0.0, 1.0]'."
-    how = 'off' if sc.cfg_scale == 1 else f'{sc.cfg_scale} on t in [{sc.cfg_interval[0]}, {sc.cfg_interval[1]}]'
-    eta = f', eta {sc.eta}' if sc.sampler == 'ddim' else ''
-    return f"{sc.sampler} {sc.steps} steps{eta}, t_shift {sc.t_shift}, {'autoguidance' if guided else 'cfg'} {how}"
 
 def check_memory(a, cfg, sc, guided: bool, device):
     "Refuse a request whose samples, batch or trajectory would not fit in memory, before any label is made."

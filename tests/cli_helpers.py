@@ -1,6 +1,8 @@
 """The battery's way of driving a console script: in a subprocess (`cli`, `entry`) or in this process (`run_main`,
-`in_process`), and of checking a refusal (`one_line_error`: exit 2 and one line that starts with `error: `)."""
-import contextlib, importlib, io, os, subprocess, sys
+`in_process`), of checking a refusal (`one_line_error`: exit 2 and one line that starts with `error: `), and of reading
+what a run logged (`losses`)."""
+import contextlib, importlib, io, json, os, subprocess, sys
+from pathlib import Path
 
 PY = sys.executable
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
@@ -45,3 +47,9 @@ def one_line_error(code, err, *words):
     assert code == 2 and len(lines) == 1 and lines[0].startswith('error: '), (code, err[-2000:])
     assert all(str(w) in lines[0] for w in words), (words, lines[0])
     return lines[0]
+
+
+def losses(run) -> list:
+    "The training losses a run logged, in order, from its metrics.jsonl (lines without a loss skipped)."
+    rows = [json.loads(line) for line in (Path(run)/'metrics.jsonl').read_text().splitlines() if line.strip()]
+    return [r['loss'] for r in rows if 'loss' in r]

@@ -3,11 +3,11 @@ run's config carries the switch, and the loss it logs is the one asked for (the 
 MSE, another number); a bad value, or a combination the losses do not fit, is refused in one line with exit 2.
 Tiny runs: seconds.
 """
-import json, math
+import math
 import pytest
 import yaml
 
-from cli_helpers import cli, in_process, one_line_error
+from cli_helpers import cli, in_process, losses, one_line_error
 
 TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '2', '--set', 'train.log_every=1',
         'train.sample_every_epochs=0']
@@ -17,10 +17,6 @@ TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '2', '--set', 'tra
 def data(shapes_zip) -> str:
     "An ImageFolder zip of 40 images, 4 per class."
     return shapes_zip(4, 'loss_weighting.zip')
-
-
-def losses(run):
-    return [json.loads(line)['loss'] for line in (run/'metrics.jsonl').read_text().splitlines() if 'loss' in line]
 
 
 @pytest.fixture(scope='module')

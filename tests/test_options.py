@@ -14,7 +14,7 @@ from nano_sora.training.flow_matching import (SAMPLERS, convert, draw_noise, fro
 from nano_sora.training import ddpm as D
 from nano_sora.models.dit import make_model
 import nano_sora.models.video  # noqa: F401  (registers the video model)
-from cli_helpers import cli, one_line_error, run_main
+from cli_helpers import cli, losses, one_line_error, run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ['--preset', 'tiny', '--quiet', '--epochs', '2', '--set', 'train.log_every=1', 'train.sample_every_epochs=0']
@@ -33,10 +33,6 @@ def train(run, data, *sets, extra=()):
 def sample(run, *args):
     "`nano_sora_sample --ckpt run args` in this process (the training above ran as its own process): (code, out, err)."
     return run_main('inference', '--ckpt', run, '--device', 'cpu', *args)
-
-
-def losses(run):
-    return [json.loads(l)['loss'] for l in (Path(run)/'metrics.jsonl').read_text().splitlines()]
 
 
 # --- flow.predict: one conversion module ---------------------------------------------------------------------------

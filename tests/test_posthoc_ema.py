@@ -5,37 +5,30 @@ the same snapshots as one that ran through, `nano_sora_posthoc` rebuilds a lengt
 `nano_sora_sample` reads (with its autoguidance guide: the run's own, or one rebuilt from the snapshots), and a
 request that cannot be met exits 2 with one line. Seconds.
 """
-import contextlib, io, os, subprocess, sys
 from pathlib import Path
 import pytest
 import torch
+from cli_helpers import cli, entry, run_main
 
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 TINY = ['--preset', 'tiny', '--device', 'cpu', '--quiet', '--set', 'model.dim=32', 'model.depth=1', 'model.heads=2',
         'train.batch_size=8', 'train.epochs=5', 'train.log_every=2', 'train.sample_every_epochs=0', 'train.ckpt_every_epochs=0',
         'train.posthoc_every=4', 'sample.guide_epoch=1',
         'sample.steps=2']
 
 
-def cmd(module: str, fn: str, *args):
-    "A console script as it runs: (exit code, stdout, stderr)."
-    r = subprocess.run([sys.executable, '-c', f'from {module} import {fn}; {fn}()', *map(str, args)],
-                       capture_output=True, text=True, env=ENV, timeout=300)
-    return r.returncode, r.stdout, r.stderr
-
-
 def train(run_dir, data, *args):
-    return cmd('nano_sora.cli', 'main', '--run-dir', run_dir, '--data', data, *TINY, *args)
+    return cli('cli', '--run-dir', run_dir, '--data', data, *TINY, *args)
+
+
+def nano_sora_posthoc(*args):
+    "`nano_sora_posthoc ARGS` as its console script runs it: (exit code, stdout, stderr)."
+    r = entry('training.posthoc_ema', 'main', *args, cwd=None)
+    return r.returncode, r.stdout, r.stderr
 
 
 def posthoc(*args):
     "`nano_sora_posthoc ARGS` in this process, for the quick refusals: (exit code, stdout, stderr)."
-    from nano_sora.training.posthoc_ema import main
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: code = main([str(a) for a in args]) or 0
-        except SystemExit as e: code = e.code
-    return code, out.getvalue(), err.getvalue()
+    return run_main('training.posthoc_ema', *args)
 
 
 def snapshot(run_dir, step: int) -> dict:
@@ -60,7 +53,7 @@ def whole(tmp_path_factory, data) -> Path:
 def test_snapshots_rebuild_and_sample(whole, tmp_path):
     assert sorted(p.name for p in (whole/'posthoc').iterdir()) == [f'step_{s:07d}.safetensors' for s in (4, 8, 12)]
     out = tmp_path/'ema.safetensors'
-    code, stdout, err = cmd('nano_sora.training.posthoc_ema', 'main', '--run', whole, '--sigma-rel', '0.10',
+    code, stdout, err = nano_sora_posthoc('--run', whole, '--sigma-rel', '0.10',
                             '--out', out)
     assert code == 0, err
     assert 'sigma_rel=0.1 at step 12, from 6 EMAs in 3 snapshots' in stdout, stdout
@@ -70,14 +63,14 @@ def test_snapshots_rebuild_and_sample(whole, tmp_path):
     model, _ = load_model(out, 'cpu')
     snap = snapshot(whole, 12)                                      # 0.10 is tracked: the rebuild is that snapshot
     for n, p in model.named_parameters(): assert torch.allclose(p, snap[f'1/{n}'], rtol=2e-3, atol=1e-4), n
-    code, _, err = cmd('nano_sora.inference', 'main', '--ckpt', out, '--n', '4', '--device', 'cpu',
+    code, _, err = cli('inference', '--ckpt', out, '--n', '4', '--device', 'cpu',
                        '--out', tmp_path/'s.png')
     assert code == 0 and (tmp_path/'s.png').is_file(), err
-    code, stdout, _ = cmd('nano_sora.training.posthoc_ema', 'main', '--run', whole, '--sigma-rel', '0.07',
+    code, stdout, _ = nano_sora_posthoc('--run', whole, '--sigma-rel', '0.07',
                           '--out', tmp_path/'g.safetensors', '--guide-step', '8', '--guide-sigma-rel', '0.1')
     assert code == 0 and 'sigma_rel=0.1 at step 8, from 4 EMAs in 2 snapshots' in stdout, stdout   # a guide of its own
     assert (tmp_path/'g.guide.safetensors').is_file() and 'sigma_rel=0.07 at step 12' in stdout
-    code, _, err = cmd('nano_sora.inference', 'main', '--ckpt', tmp_path/'g.safetensors', '--n', '4',
+    code, _, err = cli('inference', '--ckpt', tmp_path/'g.safetensors', '--n', '4',
                        '--device', 'cpu', '--out', tmp_path/'g.png')
     assert code == 0 and (tmp_path/'g.png').is_file(), err
 
@@ -85,7 +78,7 @@ def test_snapshots_rebuild_and_sample(whole, tmp_path):
 def test_a_resumed_run_writes_the_same_snapshots(whole, data, tmp_path):
     run = tmp_path/'split'
     assert train(run, data, '--max-steps', '6')[0] == 0
-    code, _, err = cmd('nano_sora.cli', 'main', '--run-dir', run, '--resume', '--max-steps', '12', '--quiet')
+    code, _, err = cli('cli', '--run-dir', run, '--resume', '--max-steps', '12', '--quiet')
     assert code == 0, err
     assert sorted(p.name for p in (run/'posthoc').iterdir()) == [f'step_{s:07d}.safetensors' for s in (4, 6, 8, 12)]
     a, b = snapshot(whole, 12), snapshot(run, 12)

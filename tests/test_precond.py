@@ -2,13 +2,13 @@
 and `nano_sora_sample` samples it with them (the run's config carries the switch); a bad value, or a combination the
 scalings do not fit, is refused in one line with exit 2. Tiny runs: seconds.
 """
-import dataclasses, json, math
+import dataclasses, math
 import numpy as np
 import pytest
 import torch
 import yaml
 
-from cli_helpers import cli, in_process, one_line_error
+from cli_helpers import cli, in_process, losses, one_line_error
 
 TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '3', '--set', 'train.log_every=1',
         'train.sample_every_epochs=0']
@@ -18,10 +18,6 @@ TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '3', '--set', 'tra
 def data(shapes_zip) -> str:
     "An ImageFolder zip of 40 images, 4 per class."
     return shapes_zip(4, 'precond.zip')
-
-
-def losses(run):
-    return [json.loads(line)['loss'] for line in (run/'metrics.jsonl').read_text().splitlines()]
 
 
 def test_edm_run_trains_checkpoints_and_samples_with_its_scalings(data, tmp_path):

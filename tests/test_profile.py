@@ -8,7 +8,8 @@ in one line before any work.
 """
 import json
 from pathlib import Path
-from nano_sora.benchmark import CATEGORIES, RECORDS
+from nano_sora.benchmark import CATEGORIES
+from nano_sora.training.evaluation import RECORDS
 from cli_helpers import cli, run_main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,15 +3,16 @@
 `nano_sora_fid --ckpt RUN` on a video run samples class-balanced clips with the run's recipe and prints one line of the
 video measures (label accuracy, identity, motion, FD to real clips of held-out digits) instead of an FID. An untrained
 model's clips must score far below real clips measured the same way; a run the ruler cannot read (48 x 48 frames) and
-image flags given with a video checkpoint are refused in one line with exit code 2. `nano_sora_speedrun --preset video`
-(tiny, a few seconds) writes a record whose `scores` are the same measures.
+image flags given with a video checkpoint are refused in one line with exit code 2. `--record` appends the same
+measures to a records file as a `clips` line, and `nano_sora_speedrun --preset video` (tiny, a few seconds) writes a
+record whose `scores` are the same measures.
 """
-import json, os, subprocess, sys
+import json
 from pathlib import Path
 import numpy as np
 import pytest
+from cli_helpers import entry
 
-ENV = {**os.environ, 'OMP_NUM_THREADS': '2', 'PYTHONUNBUFFERED': '1'}
 TINY = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'model.frames=8', 'train.batch_size=8', 'train.lr=2e-3',
         'train.warmup_steps=0', 'train.precision=fp32', 'train.compile=false', 'train.epochs=1', 'train.log_every=2',
         'train.sample_every_epochs=0', 'train.ckpt_every_epochs=1', 'sample.steps=4', 'data.gpu_resident=false']
@@ -19,8 +20,7 @@ TINY = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'model.frames=8', 'tra
 
 def fid_cli(*args, cwd):
     "nano_sora_fid as its console script runs it, in `cwd`: (exit code, stdout, stderr)."
-    r = subprocess.run([sys.executable, '-c', 'from nano_sora.training.evaluation import main; main()',
-                        *map(str, args)], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+    r = entry('training.evaluation', 'main', *args, cwd=cwd)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -39,29 +39,48 @@ def tiny_video_run(folder: Path, size: int = 64) -> Path:
 
 @pytest.fixture(scope='module')
 def scored(tmp_path_factory):
-    "The command's line for 40 clips of the tiny run, 40 real clips' measures, the run: (code, out, err, real, run)."
+    """The command's line for 40 clips of the tiny run, 40 real clips' measures, the run: (code, out, err, real, run).
+    The command also records its measures (`--record`) in the run's folder's records.jsonl."""""
     from nano_sora.training.video_eval import real_clips, score_clips
     run = tiny_video_run(tmp_path_factory.mktemp('video')/'run')
-    code, out, err = fid_cli('--ckpt', run, '--n', 40, '--device', 'cpu', cwd=run.parent)
+    code, out, err = fid_cli('--ckpt', run, '--n', 40, '--device', 'cpu', '--record', 'the tiny run after 4 steps',
+                             '--records', run.parent/'records.jsonl', cwd=run.parent)
     x, y = real_clips(40, 8, seed=7)
     return code, out, err, score_clips(x, y, None, 'cpu'), run
+
+
+def measures(out: str) -> dict:
+    "The measures of the command's first line, `video <n> <name> <value> ... <what>`."
+    words = out.splitlines()[0].split()
+    return dict(zip(words[2:-1:2], map(float, words[3:-1:2])))
 
 
 def test_command_prints_the_video_measures(scored):
     code, out, err, _, _ = scored
     assert code == 0, err[-2000:]
-    words = out.split()
+    words = out.splitlines()[0].split()
     assert words[:2] == ['video', '40'] and words[-1].endswith('run'), out
-    scores = dict(zip(words[2:-1:2], map(float, words[3:-1:2])))
+    scores = measures(out)
     assert set(scores) == {'label_frames', 'label_clips', 'identity', 'motion', 'fd'}, out
     assert all(np.isfinite(v) and v >= 0 for v in scores.values()), out
+
+
+def test_record_holds_the_printed_measures(scored):
+    code, out, err, _, run = scored
+    assert code == 0, err[-2000:]
+    path = run.parent/'records.jsonl'
+    assert out.splitlines()[1] == f'appended to {path}', out
+    rec = json.loads(path.read_text())                                     # one line: json.loads refuses two
+    assert rec['kind'] == 'clips' and 'fid' not in rec and rec['preset'] == 'video' and rec['n'] == 40
+    assert rec['scores'] == {k: round(v, 4) for k, v in measures(out).items()}, (rec, out)
+    assert rec['sampler'] == 'euler 4 steps, t_shift 1.0, cfg off' and rec['gpu'] == 'cpu'
+    assert rec['what'] == 'the tiny run after 4 steps' and rec['command'].startswith(f'nano_sora_fid --ckpt {run} ')
 
 
 def test_untrained_clips_score_far_below_real_clips(scored):
     code, out, err, real, _ = scored
     assert code == 0, err[-2000:]
-    words = out.split()
-    gen = dict(zip(words[2:-1:2], map(float, words[3:-1:2])))
+    gen = measures(out)
     assert real['label_clips'] >= 0.75 and real['motion'] >= 0.7, real           # the ruler's ceiling on real clips
     assert gen['label_clips'] <= real['label_clips'] - 0.5 and gen['label_frames'] <= real['label_frames'] - 0.5, out
     assert gen['motion'] <= real['motion'] - 0.5, out
@@ -84,8 +103,7 @@ SPEEDRUN = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'train.batch_size=
 
 def speedrun_cli(*args, cwd):
     "nano_sora_speedrun as its console script runs it, in `cwd`: the finished process."
-    return subprocess.run([sys.executable, '-c', 'from nano_sora.benchmark import speedrun_main; speedrun_main()',
-                           *map(str, args)], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+    return entry('benchmark', 'speedrun_main', *args, cwd=cwd)
 
 
 def test_speedrun_of_a_video_preset_records_the_video_measures(tmp_path):

@@ -4,25 +4,28 @@
 
 # %% ../../nbs/10_evaluation.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, dataclasses, hashlib, math, os, sys, urllib.request, warnings
+import argparse, contextlib, dataclasses, hashlib, importlib.util, json, math, os, shlex, subprocess, sys
+import time, urllib.request, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from ..config import (Config, NanoSoraError, EVALUATIONS, need, need_memory, cli, run_as_script, pick_device,
-                              write_atomic, check_writable, add_sampling_args, sampling_from_args, autocast,
-                              load_extensions)
+                              write_atomic, check_writable, append_line, add_sampling_args, sampling_from_args,
+                              autocast, load_extensions)
 from ..data.loader import load_images, load_heldout, cifar10_mirror, to_float
 from ..models.dit import load_model, load_guide
-from .flow_matching import METHODS, draw_noise, generate, balanced_labels, sampling_precision
+from .flow_matching import (METHODS, draw_noise, generate, balanced_labels, sampling_precision,
+                                             describe_sampling)
 from .train import check_data, say
 
 # %% auto #0
-__all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'SCORERS', 'FEATURES', 'frechet_distance',
+__all__ = ['MAX_STATS_BYTES', 'FID_SIZE', 'INCEPTION_URL', 'MIN_FID_SIDE', 'RECORDS', 'SCORERS', 'FEATURES', 'frechet_distance',
            'feature_stats', 'save_stats', 'load_stats', 'nv_resize', 'inception_input', 'nano_sora_cache',
            'inception_path', 'load_inception', 'download_inception', 'as_images', 'inception_features',
-           'reference_stats', 'load_samples', 'load_reference', 'fid', 'data_kind', 'scored_labels', 'kind_scorer',
-           'score_samples', 'score_kind', 'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'main',
-           'Validation', 'make_validation', 'clip_measure', 'make_fid']
+           'reference_stats', 'load_samples', 'load_reference', 'fid', 'records_file', 'git_commit', 'device_name',
+           'fid_record', 'write_record', 'data_kind', 'scored_labels', 'kind_scorer', 'score_samples', 'score_kind',
+           'checkpoint_samples', 'fid_bytes', 'model_to_score', 'parse_args', 'check_args', 'main', 'Validation',
+           'make_validation', 'clip_measure', 'make_fid']
 
 # %% ../../nbs/10_evaluation.ipynb #c004
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -266,6 +269,44 @@ def fid(samples, ref, model=None, device='cpu', batch: int | None = None, progre
     mu, sigma = load_reference(ref, model, device, batch, size=x.shape[-1])
     return frechet_distance(*feature_stats(inception_features(model, x, device, batch, progress)), mu, sigma)
 
+# %% ../../nbs/10_evaluation.ipynb #c040r
+RECORDS = Path('nbs/results/records.jsonl')      # the repository's records file, seen from the repository's root
+
+def records_file(path=None) -> Path:
+    "Where records lines go: `path`, else the repository's records file from its root, else records.jsonl."
+    return Path(path) if path else RECORDS if RECORDS.parent.is_dir() else Path('records.jsonl')
+
+def git_commit() -> str:
+    "`$NANO_SORA_COMMIT` if set (a copy of the code without its git history), else the package's git commit."
+    if os.environ.get('NANO_SORA_COMMIT'): return os.environ['NANO_SORA_COMMIT']
+    package = Path(importlib.util.find_spec('nano_sora').origin).resolve().parent      # nano_sora/, where it runs from
+    root, git = package.parent, ['git', '-C', str(package)]
+    try:
+        head = subprocess.run(git + ['rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=20)
+        dirty = subprocess.run(git + ['status', '--porcelain', '--untracked-files=no', '--', str(root)],
+                               capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired): head = None
+    ok = head is not None and head.returncode == 0
+    return head.stdout.strip() + ('+' if dirty else '') if ok else 'unknown'   # '+': tracked files differ from it
+
+def device_name(device) -> str:
+    "The GPU's name, or 'cpu'."
+    return torch.cuda.get_device_name(device) if torch.device(device).type == 'cuda' else 'cpu'
+
+def fid_record(a, argv, cfg: Config, sc, guided: bool, scores: dict, device) -> dict:
+    "`--record`'s line: `fid` of images or a clip measure's `scores`, what was scored, the command, card and code."
+    return dict(date=time.strftime('%Y-%m-%d'), kind='fid' if 'fid' in scores else 'clips', gpu=device_name(device),
+                torch=torch.__version__, commit=git_commit(), preset=cfg.name, seed=cfg.train.seed, n=a.n, **scores,
+                sampler=describe_sampling(sc, guided), what=a.record, command=shlex.join(['nano_sora_fid', *argv]))
+
+def write_record(a, argv, scored, scores: dict, device):
+    "With `--record`: append the checkpoint's line to the records file and say where."
+    if not a.record: return
+    _, cfg, sc, guide = scored
+    path = records_file(a.records)
+    append_line(path, json.dumps(fid_record(a, argv, cfg, sc, guide is not None, scores, device)))
+    print(f'appended to {path}', flush=True)
+
 # %% ../../nbs/10_evaluation.ipynb #c041
 SCORERS = {}   # kind of samples -> measure(x, y, cfg, device) -> {name: value}, for checkpoints that make no images
 
@@ -301,6 +342,7 @@ def score_kind(a, model, cfg, sc, guide, device):
     if a.save_samples: write_atomic(a.save_samples, lambda f: np.save(f, x.numpy()))
     scores = score_samples(x, y, cfg, device, model, sc)
     print(f'{kind} {len(x)} ' + ' '.join(f'{k} {v:.4f}' for k, v in scores.items()) + f' {a.ckpt}', flush=True)
+    return dict(scores={k: round(v, 4) for k, v in scores.items()})
 
 def checkpoint_samples(model, cfg, sc, n: int = 10_000, seed: int = 0, batch_size: int = 1000,
                        guide=None) -> np.ndarray:
@@ -350,23 +392,36 @@ def parse_args(argv=None):
     p.add_argument('--inception-url', default=INCEPTION_URL,
                    help="where --download-inception gets them (default StyleGAN2-ADA's TorchScript .pt)")
     p.add_argument('--batch', type=int, help='images per Inception batch (default 500 on GPU, 50 on CPU)')
+    p.add_argument('--record', metavar='WHAT', help="also append the --ckpt's score to the records file as one line "
+                   'that says WHAT was scored, with this command, the GPU and the commit')
+    p.add_argument('--records', help=f'the records file --record appends to (default {RECORDS} from the repository '
+                                     'root)')
     return p.parse_args(argv)
+
+def check_args(a):
+    "Refuse flags that cannot work together, and outputs that cannot be written, before anything is loaded."
+    need(a.samples or a.ckpt, 'nothing to score: give --samples FILE.npy or --ckpt PATH (see nano_sora_fid --help)')
+    need(a.batch is None or a.batch > 0, f'--batch must be positive, got {a.batch}')
+    need(not a.ckpt or a.n >= 2, f'--n must be at least 2, got {a.n}')
+    need(not a.record or a.ckpt, "--record writes a line about a checkpoint's samples; add --ckpt")
+    need(a.record or not a.records, '--records is where --record writes its line; add --record WHAT')
+    if a.save_samples: check_writable(a.save_samples, '--save-samples')
+    if a.record: check_writable(records_file(a.records), '--records')
 
 @cli
 def main(argv=None):
     "nano_sora_fid: FID of image files or of a checkpoint's samples (EDM / StyleGAN2-ADA protocol)."
-    load_extensions(); a = parse_args(argv)        # the registries' entries: a DDPM checkpoint's samplers, say
+    load_extensions()                            # the registries' entries: a DDPM checkpoint's samplers, say
+    argv = sys.argv[1:] if argv is None else [str(x) for x in argv]; a = parse_args(argv)
     if a.download_inception:
         print(f'saved {download_inception(a.inception, a.inception_url)}', file=sys.stderr)
         if not (a.samples or a.ckpt): return
-    need(a.samples or a.ckpt, 'nothing to score: give --samples FILE.npy or --ckpt PATH (see nano_sora_fid --help)')
-    need(a.batch is None or a.batch > 0, f'--batch must be positive, got {a.batch}')
-    need(not a.ckpt or a.n >= 2, f'--n must be at least 2, got {a.n}')
-    if a.save_samples: check_writable(a.save_samples, '--save-samples')
+    check_args(a)
     device = pick_device(a.device)
     sets = [(f, load_samples(f)) for f in a.samples]          # refuse bad files before the slow part
     scored = model_to_score(a, device) if a.ckpt else None    # and a bad checkpoint or flag too
-    if scored and data_kind(scored[1]) != 'image': return score_kind(a, *scored, device)   # clips: not FID
+    if scored and data_kind(scored[1]) != 'image':                    # clips: not FID
+        return write_record(a, argv, scored, score_kind(a, *scored, device), device)
     sides = {as_images(x).shape[-1] for _, x in sets} | ({scored[1].model.img_size} if scored else set())
     need(len(sides) <= 1, f"the images to score have several sizes ({', '.join(f'{s}x{s}' for s in sorted(sides))}); "
          'score each size against a reference of its own')
@@ -381,7 +436,8 @@ def main(argv=None):
         model, cfg, sc, guide = scored
         x = checkpoint_samples(model, cfg, sc, a.n, a.seed, guide=guide)
         if a.save_samples: write_atomic(a.save_samples, lambda f: np.save(f, x))
-        print(f'FID {len(x)} {score(x):.3f} {a.ckpt}', flush=True)
+        value = score(x); print(f'FID {len(x)} {value:.3f} {a.ckpt}', flush=True)
+        write_record(a, argv, scored, dict(fid=round(value, 3)), device)
 
 # %% ../../nbs/10_evaluation.ipynb #c042
 if run_as_script(__name__): main()

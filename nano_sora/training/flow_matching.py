@@ -18,7 +18,7 @@ __all__ = ['CLAMP', 'PATHS', 'TARGETS', 'PAIRINGS', 'PRECONDS', 'LOSSES', 'METHO
            'draw_noise', 'preconditioner', 'sample_loss', 'negatives', 'flow_loss', 'toy_data', 'ToyVelocity',
            'train_toy', 'loss_per_t', 'guided_velocity', 'euler_step', 'heun_step', 'rk4_step', 'time_grid',
            'ode_sampler', 'sampler_input', 'sample', 'balanced_labels', 'sampling_precision', 'check_sampling_memory',
-           'generate']
+           'generate', 'describe_sampling']
 
 # %% ../../nbs/06_flow_matching.ipynb #c004
 def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -289,3 +289,9 @@ def generate(model, labels, sc: SampleConfig = SampleConfig(), seed: int = 0, ba
         x = sample(model, labels[i:i + batch_size].to(device), sc, g, precision=precision, flow=flow, guide=guide)
         out.append(to_uint8(decode(x) if decode else x).cpu())
     return torch.cat(out)
+
+def describe_sampling(sc: SampleConfig, guided: bool) -> str:
+    "One line of sampling settings, e.g. 'heun 13 steps, t_shift 0.5, autoguidance 2.5 on t in [0.0, 1.0]'."
+    how = 'off' if sc.cfg_scale == 1 else f'{sc.cfg_scale} on t in [{sc.cfg_interval[0]}, {sc.cfg_interval[1]}]'
+    eta = f', eta {sc.eta}' if sc.sampler == 'ddim' else ''
+    return f"{sc.sampler} {sc.steps} steps{eta}, t_shift {sc.t_shift}, {'autoguidance' if guided else 'cfg'} {how}"
