@@ -241,6 +241,8 @@ class ModelConfig:
     skips: bool = False         # U-ViT long skips: block i's output joins the input of block depth-1-i (lesson 5)
     route: float = 0.0          # training only: share of tokens routed around the middle blocks (TREAD); 0 = off
     route_skip: int = 2         # blocks at each end that see every token when route > 0
+    augment_p: float = 0.0      # non-leaky augmentation (lesson 7c, model.kind=augmented): the chance of each
+                                # transform per training image; the model is told what was done, samples with none
     kind: str = ''              # '' = the image DiT, or the video DiT when frames > 0; else a model a later lesson
                                 # registers in MODELS (lesson 5) under this name
     grad_checkpoint: bool = False  # training only: recompute each block's activations in the backward pass (less
@@ -269,6 +271,11 @@ class ModelConfig:
             need(not self.rope or self.kind, 'model.rope is 2D (images); a video model (model.frames > 0) needs '
                  'model.rope=false, unless model.kind names a model with rope of its own (lesson 14b)')
         if self.route: self.validate_route()
+        need(0 <= self.augment_p <= 1, f'model.augment_p is a probability in [0, 1], got {self.augment_p}')
+        need(not self.augment_p or self.kind == 'augmented', 'model.augment_p trains the augmented model of lesson 7c; '
+             'set model.kind=augmented too')
+        need(not self.augment_p or not self.frames, 'model.augment_p transforms images; a video model '
+             '(model.frames > 0) cannot take it (set model.augment_p=0)')
         return self.validate_size()
 
     def validate_size(self) -> 'ModelConfig':
@@ -503,6 +510,8 @@ class Config:
         check_prediction(self.flow.predict, self.flow.method)
         need(self.flow.method == 'rf' or self.flow.contrastive == 0,
              'flow.contrastive needs flow.method=rf (set flow.contrastive=0)')
+        need(self.flow.method == 'rf' or not self.model.augment_p,
+             'model.augment_p augments through the rf loss (lesson 7c); set flow.method=rf')
         check_precond(self.flow); check_loss(self.flow)
         return self
 

@@ -62,12 +62,16 @@ class DiT(nn.Module):
     @property
     def null_class(self) -> int: return self.y_embed.null_class
 
-    def forward(self, x_t, t, y=None):
+    def condition(self, t, y):
+        "The vector c that every adaLN reads: time plus class (lesson 7c's model adds its augmentation)."
+        return self.t_embed(t) + self.y_embed(y)
+
+    def forward(self, x_t, t, y=None, **cond):
         B = x_t.shape[0]
         t = torch.as_tensor(t, dtype=torch.float32, device=x_t.device).expand(B)
         if y is None: y = torch.full((B,), self.null_class, device=x_t.device)   # unconditional
         x = self.pos(self.patch(x_t))
-        c = self.t_embed(t) + self.y_embed(y)
+        c = self.condition(t, y, **cond)                  # **cond: what a later model is also told
         rope = (self.rope_cos, self.rope_sin) if self.cfg.rope else None
         return self.unpatchify(self.final(self.run_blocks(x, c, rope), c))
 
