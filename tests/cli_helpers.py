@@ -1,6 +1,6 @@
 """The battery's way of driving a console script: in a subprocess (`cli`, `entry`) or in this process (`run_main`,
 `in_process`), of checking a refusal (`one_line_error`: exit 2 and one line that starts with `error: `), and of reading
-what a run logged (`losses`)."""
+what a run logged (`losses`); `tiny_run` is the flags of the tiny CPU run most tests start from."""
 import contextlib, importlib, io, json, os, subprocess, sys
 from pathlib import Path
 
@@ -53,3 +53,10 @@ def losses(run) -> list:
     "The training losses a run logged, in order, from its metrics.jsonl (lines without a loss skipped)."
     rows = [json.loads(line) for line in (Path(run)/'metrics.jsonl').read_text().splitlines() if line.strip()]
     return [r['loss'] for r in rows if 'loss' in r]
+
+
+def tiny_run(steps: int, *sets) -> list:
+    """`nano_sora_train` flags for `steps` steps of the tiny preset on the CPU, logging every step, no sample grids;
+    more KEY=VALUE may follow (the list ends inside `--set`)."""
+    return ['--preset', 'tiny', '--device', 'cpu', '--max-steps', str(steps), '--set', 'train.log_every=1',
+            'train.sample_every_epochs=0', *sets]

@@ -6,10 +6,9 @@ import pytest
 import yaml
 from safetensors.torch import load_file
 
-from cli_helpers import cli, in_process, losses, one_line_error
+from cli_helpers import cli, in_process, losses, one_line_error, tiny_run
 
-TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '3', '--set', 'train.epochs=2', 'train.log_every=1',
-        'train.sample_every_epochs=0', 'sample.steps=2']
+TINY = tiny_run(3, 'train.epochs=2', 'sample.steps=2')
 AUGMENTED = ['model.kind=augmented', 'model.augment_p=0.5']
 
 

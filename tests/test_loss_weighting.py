@@ -7,10 +7,9 @@ import math
 import pytest
 import yaml
 
-from cli_helpers import cli, in_process, losses, one_line_error
+from cli_helpers import cli, in_process, losses, one_line_error, tiny_run
 
-TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '2', '--set', 'train.log_every=1',
-        'train.sample_every_epochs=0']
+TINY = tiny_run(2)
 
 
 @pytest.fixture(scope='module')

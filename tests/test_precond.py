@@ -8,10 +8,9 @@ import pytest
 import torch
 import yaml
 
-from cli_helpers import cli, in_process, losses, one_line_error
+from cli_helpers import cli, in_process, losses, one_line_error, tiny_run
 
-TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '3', '--set', 'train.log_every=1',
-        'train.sample_every_epochs=0']
+TINY = tiny_run(3)
 
 
 @pytest.fixture(scope='module')

@@ -8,10 +8,9 @@ import pytest
 import torch
 import yaml
 
-from cli_helpers import cli, in_process, one_line_error
+from cli_helpers import cli, in_process, one_line_error, tiny_run
 
-TINY = ['--preset', 'tiny', '--device', 'cpu', '--max-steps', '2', '--set', 'train.log_every=1',
-        'train.sample_every_epochs=0']
+TINY = tiny_run(2)
 
 
 @pytest.fixture(scope='module')
