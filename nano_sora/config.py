@@ -8,18 +8,20 @@ import contextlib, dataclasses, errno, functools, importlib.metadata, math, os, 
 import stat, sys, threading
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
+from typing import Callable, NamedTuple
 import torch
 import yaml
 
 # %% auto #0
 __all__ = ['LATE_IMPORTS', 'MAX_PARAMS', 'SAMPLER_METHOD', 'PREDICTIONS', 'METHOD_NAMES', 'MAX_SEED', 'MAX_TRAIN_SEED',
            'MODEL_SIZES', 'PRESETS', 'EVALUATIONS', 'DEFAULT_PRESET', 'MAX_YAML_DEPTH', 'MAX_CONFIG_BYTES',
-           'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'not_regular', 'write_atomic', 'append_line',
-           'check_writable', 'pick_device', 'autocast', 'size_text', 'free_memory', 'need_memory', 'torchvision_for',
-           'check_environment', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig', 'DataConfig',
-           'check_sampler', 'check_prediction', 'check_precond', 'check_loss', 'Config', 'model_config',
+           'SAMPLE_MODES', 'EXTENSIONS', 'NanoSoraError', 'need', 'cli', 'run_as_script', 'not_regular', 'write_atomic',
+           'append_line', 'check_writable', 'pick_device', 'autocast', 'size_text', 'free_memory', 'need_memory',
+           'torchvision_for', 'check_environment', 'ModelConfig', 'FlowConfig', 'TrainConfig', 'SampleConfig',
+           'DataConfig', 'check_sampler', 'check_prediction', 'check_precond', 'check_loss', 'Config', 'model_config',
            'default_preset', 'get_config', 'read_yaml', 'apply_overrides', 'with_changes', 'add_sampling_args',
-           'sampling_from_args', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'load_extensions']
+           'sampling_from_args', 'config_to_dict', 'config_from_dict', 'save_config', 'load_config', 'SampleMode',
+           'load_extensions']
 
 # %% ../nbs/01_config.ipynb #c004
 class NanoSoraError(Exception):
@@ -735,6 +737,14 @@ def load_config(path) -> Config:
     return config_from_dict(d, where=str(path))
 
 # %% ../nbs/01_config.ipynb #c046
+class SampleMode(NamedTuple):
+    "A way of sampling that a kind of model adds to `nano_sora_sample`, beside plain generation (lessons 14b, 14d)."
+    add_args: Callable   # (argparse parser) -> None: its flags
+    asked: Callable      # (parsed args) -> bool: whether a command asks for it
+    run: Callable        # (model, cfg, labels, SampleConfig, args) -> uint8 samples, as plain generation returns them
+
+SAMPLE_MODES = {}   # its flag (e.g. '--size') -> SampleMode, filled by the lessons that add one
+
 EXTENSIONS = 'nano_sora.extensions'   # the entry point group of the modules that fill the registries
 
 @functools.cache

@@ -10,15 +10,15 @@ import numpy as np
 import torch
 from einops import rearrange
 from .config import (NanoSoraError, need, need_memory, write_atomic, cli, run_as_script, check_writable,
-                              add_sampling_args, sampling_from_args, load_extensions)
+                              add_sampling_args, sampling_from_args, load_extensions, SAMPLE_MODES)
 from .data.loader import save_grid, save_gif, CIFAR10_CLASSES
 from .models.dit import load_model, load_guide, read_checkpoint, export_weights, guide_path
 from .training.flow_matching import (sample, generate, balanced_labels, sampling_precision,
                                              check_sampling_memory, describe_sampling)
 
 # %% auto #0
-__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'parse_args', 'export', 'prompt_labels', 'check_memory',
-           'main']
+__all__ = ['parse_classes', 'save_samples', 'save_trajectory_gif', 'asked_mode', 'parse_args', 'export', 'prompt_labels',
+           'check_memory', 'main']
 
 # %% ../nbs/08_euler_sampling.ipynb #c014
 def parse_classes(spec, num_classes: int, names=CIFAR10_CLASSES):
@@ -49,6 +49,13 @@ def save_trajectory_gif(traj: torch.Tensor, path, ncols: int = 8, every: int = 1
     return save_gif(rearrange(traj[idx], 's n c h w -> n c s h w'), path, ncols, duration_ms, hold)
 
 # %% ../nbs/08_euler_sampling.ipynb #c018
+def asked_mode(a, guided: bool):
+    "The one `SAMPLE_MODES` entry this command asks for, or None."
+    names = [name for name, m in SAMPLE_MODES.items() if m.asked(a)]
+    need(len(names) < 2, f'{" and ".join(names)} are two ways to sample; ask for one')
+    need(not (names and guided), f'{names[0] if names else ""} samples without a guide model; give --guide none')
+    return SAMPLE_MODES[names[0]] if names else None
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog='nano_sora_sample',
                                 description='Sample images (or clips) from a nano_sora checkpoint.')
@@ -67,6 +74,7 @@ def parse_args(argv=None):
     p.add_argument('--device'); p.add_argument('--no-ema', action='store_true', help='use the raw weights, not the EMA')
     p.add_argument('--compile', action='store_true',
                    help='torch.compile the model first (worth it for thousands of samples on a GPU)')
+    for mode in SAMPLE_MODES.values(): mode.add_args(p)
     return p.parse_args(argv)
 
 def export(a):
@@ -109,16 +117,18 @@ def main(argv=None):
     check_memory(a, cfg, sc, guide is not None, device)
     need(not (a.prompt and a.classes), '--prompt and --classes both say what to sample; give one')
     labels = prompt_labels(model, a.prompt, a.n) if a.prompt else balanced_labels(a.n, classes)
+    mode = asked_mode(a, guide is not None)
     ncols = min(a.n, 8 if a.classes or a.prompt else cfg.model.num_classes)
     if Path(a.out).suffix == '.gif' and not cfg.model.frames:     # images: the GIF shows noise turning into them
         _, traj = sample(model, labels.to(device), sc, torch.Generator(device).manual_seed(a.seed), precision=precision,
                          return_trajectory=True, flow=cfg.flow, guide=guide)
         path = save_trajectory_gif(traj, a.out, ncols, every=max(1, sc.steps // 25))
     else:
-        warm = a.compile and a.n > a.batch_size    # compile on one batch first, so the timing is sampling alone
+        warm = a.compile and not mode and a.n > a.batch_size   # compile on one batch first: time the sampling alone
         if warm: generate(model, labels[:a.batch_size], sc, a.seed, a.batch_size, precision, flow=cfg.flow, guide=guide)
         t0 = time.perf_counter()
-        x = generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow, guide=guide)
+        x = (mode.run(model, cfg, labels, sc, a) if mode else
+             generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow, guide=guide))
         print(f'sampled {a.n} images in {time.perf_counter() - t0:.1f} s'
               + (' (compilation included)' if a.compile and not warm else '')); path = save_samples(x, a.out, ncols)
     print(f'wrote {path} ({a.n} images, {describe_sampling(sc, guide is not None)})')

@@ -3,14 +3,15 @@
 `model.kind=given_frames` trains through the unchanged trainer (the `rf` loss sends such a model to the loss over the
 frames to generate), `nano_sora_fid --ckpt RUN` on such a run prints `given_frames <n>` with lesson 14a's measures
 and, per task, how many generated frames keep the given digits and how far they are from the true bouncing path next
-to the frozen guess, and `nano_sora_speedrun --preset video_frames` records the same numbers. Tiny runs: seconds.
+to the frozen guess, `nano_sora_speedrun --preset video_frames` records the same numbers, and
+`nano_sora_sample --task` continues held-out clips from their given frames. Tiny runs: seconds.
 """
 import json
 from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from cli_helpers import entry
+from cli_helpers import cli, entry, one_line_error
 
 TINY = ['model.dim=64', 'model.depth=2', 'model.heads=2', 'model.frames=8', 'train.batch_size=8', 'train.lr=2e-3',
         'train.warmup_steps=0', 'train.precision=fp32', 'train.compile=false', 'train.log_every=2',
@@ -91,6 +92,24 @@ def test_fid_command_prints_the_given_frames_measures(run):
     assert 0.6 <= s['real_kept'] <= 1 and s['real_px'] < 3, line                      # the ruler on real clips
     assert all(s[f'{t}_frozen_px'] > 2 * s['real_px'] for t in ('extend', 'fill', 'animate')), line
     assert all(0 <= s[f'{t}_kept'] < s['real_kept'] for t in ('extend', 'fill', 'animate')), line   # untrained
+
+
+def test_sample_command_continues_held_out_clips(run, tmp_path):
+    from nano_sora.data.moving_mnist import bouncing_clips
+    from nano_sora.training.video_eval import digit_split
+    code, out, err = cli('inference', '--ckpt', run, '--device', 'cpu', '--task', 'extend', '--n', 3,
+                         '--out', tmp_path/'e.npy')
+    assert code == 0, err[-2000:]
+    clips = np.load(tmp_path/'e.npy')                                                # (n, T, H, W, 1)
+    _, (digits, labels) = digit_split()
+    truth = bouncing_clips(digits, labels, 3, 8, 64, seed=0)[0][:, 0, ..., None].numpy()   # --seed 0's clips
+    assert clips.shape == (3, 8, 64, 64, 1) and (clips[:, :4] == truth[:, :4]).all()  # the first 4 frames, as given
+    for flags, words in [(['--task', 'fill', '--classes', '3'], ['drop --classes']),
+                         (['--task', 'fill', '--size', '8x64'], ['are two ways to sample; ask for one']),
+                         (['--size', '8x64'], ['--size needs a model trained on packed sizes'])]:
+        one_line_error(*cli('inference', '--ckpt', run, '--device', 'cpu', *flags, '--out', tmp_path/'no.npy')[::2],
+                       *words)
+    assert not (tmp_path/'no.npy').exists()
 
 
 def test_speedrun_records_the_given_frames_measures(tmp_path):

@@ -3,11 +3,13 @@
 A packed row holds several samples; changing one of them must leave every other sample's output unchanged (and does
 not without the document mask), a sample's output must not depend on where it sits in its row, lesson 4's 2D RoPE must
 be the 2-axis case of the 3-axis one, and the standard commands must train (`nano_sora_train --preset video_packed`)
-and sample the model, refusing in one line a trainer setting that would break the rows' plans.
+and sample the model, at any size with `--size`, refusing in one line a size that cannot be packed and a
+trainer setting that would break the rows' plans.
 """
+import numpy as np
 import pytest
 import torch
-from cli_helpers import cli
+from cli_helpers import cli, one_line_error
 
 from nano_sora.config import model_config
 from nano_sora.models.adaln import rope_2d
@@ -90,6 +92,15 @@ def test_the_commands_train_and_sample_the_packed_preset(tmp_path):
     code, out, err = cli('nano_sora.inference', '--ckpt', 'run', '--device', 'cpu', '--n', 2, '--steps', 2,
                          '--out', 's.gif', cwd=tmp_path)
     assert code == 0 and (tmp_path/'s.gif').stat().st_size > 0, err[-2000:]
+    code, out, err = cli('nano_sora.inference', '--ckpt', 'run', '--device', 'cpu', '--n', 2, '--steps', 2,
+                         '--size', '12x48', '--out', 's.npy', cwd=tmp_path)                # a size it never saw
+    assert code == 0 and np.load(tmp_path/'s.npy').shape == (2, 12, 48, 48, 1), err[-2000:]
+    for size, words in [('9x48', ['9 frames do not cut into tubelets of 2']),
+                        ('16x96', ['--size 16x96 is 1152 tubelets, more than the 512 of one packed row'])]:
+        code, out, err = cli('nano_sora.inference', '--ckpt', 'run', '--device', 'cpu', '--size', size,
+                             '--out', 'no.npy', cwd=tmp_path)
+        one_line_error(code, err, *words)
+        assert not (tmp_path/'no.npy').exists()
 
 
 def test_the_trainer_label_dropout_is_refused_in_one_line(tmp_path):

@@ -4,14 +4,15 @@
 
 # %% ../../nbs/14b_packing.ipynb #c002
 from __future__ import annotations
-import math, time
+import math, re, time
 from bisect import bisect_left, insort
 import torch
 import torch.nn.functional as F
 from torch import nn
 from einops import rearrange
-from ..config import Config, FlowConfig, TrainConfig, DataConfig, PRESETS, model_config, need, autocast
-from ..data.loader import DATA_SOURCES
+from ..config import (Config, FlowConfig, TrainConfig, DataConfig, PRESETS, model_config, need, autocast,
+                              MAX_SEED, SAMPLE_MODES, SampleMode)
+from ..data.loader import DATA_SOURCES, to_uint8
 from ..data.moving_mnist import MNIST_CLASSES, mnist_digits, bouncing_clips
 from .adaln import modulate
 from .dit import DiT, MODELS
@@ -20,8 +21,8 @@ from .video import patchify_3d, unpatchify_3d
 # %% auto #0
 __all__ = ['PAD', 'MIX', 'CANVAS', 'tubelet_grid', 'to_tubelets', 'from_tubelets', 'best_fit', 'plan_rows', 'fill_rows', 'pack',
            'unpack', 'plan_layout', 'rope_axes', 'rope_nd', 'doc_mask', 'doc_attention', 'per_token', 'packed_block',
-           'PackedDiT', 'mix_clips', 'load_moving_mnist_mix', 'video_packed_preset', 'sample_packed', 'time_steps',
-           'bench_packing']
+           'PackedDiT', 'mix_clips', 'load_moving_mnist_mix', 'video_packed_preset', 'sample_packed', 'parse_size',
+           'sample_size', 'time_steps', 'bench_packing']
 
 # %% ../../nbs/14b_packing.ipynb #c004
 def tubelet_grid(frames: int, side: int, pt: int, p: int) -> tuple:
@@ -273,6 +274,30 @@ def sample_packed(model: PackedDiT, shapes, labels, steps: int = 50, cfg_scale: 
     for r, row in enumerate(rows):
         for k, i in enumerate(row): out[i] = samples[r][k].mean(1, keepdim=True) if shapes[i][0] == 1 else samples[r][k]
     return out
+
+def parse_size(spec: str) -> tuple:
+    "'8x32' -> (8, 32): the frames and the side of the clips `--size` asks for."
+    m = re.fullmatch(r'([0-9]{1,4})x([0-9]{1,4})', str(spec).strip())
+    need(m is not None, f'--size {spec}: give FRAMESxSIDE, e.g. 8x32 (8 frames of 32 x 32) or 1x64 (an image)')
+    return int(m[1]), int(m[2])
+
+def sample_size(model, cfg, labels, sc, a) -> torch.Tensor:
+    "`nano_sora_sample --size FxS`: uint8 clips `(n, C, F, S, S)` from a packed model, `sample_packed` per batch."
+    need(cfg.model.kind == 'packed',
+         f'--size needs a model trained on packed sizes (preset video_packed), not {cfg.name}')
+    need(sc.sampler == 'euler', f'--size samples with Euler steps; drop --sampler {sc.sampler}')
+    (f, s), m = parse_size(a.size), cfg.model
+    tokens, budget = math.prod(tubelet_grid(f, s, m.patch_t, m.patch_size)), model.grid_t * model.grid ** 2
+    need(tokens <= budget, f'--size {a.size} is {tokens} tubelets, more than the {budget} of one packed row')
+    y, b = labels.tolist(), a.batch_size
+    batch = lambda i: sample_packed(model, [(f, s)] * len(y[i:i + b]), y[i:i + b], sc.steps, sc.cfg_scale,
+                                    (a.seed + i) % (MAX_SEED + 1))
+    return torch.cat([to_uint8(torch.stack(batch(i))) for i in range(0, len(y), b)])
+
+SAMPLE_MODES['--size'] = SampleMode(
+    lambda p: p.add_argument('--size', metavar='FxS', help='a packed model (preset video_packed): clips of F frames '
+                             'at S x S pixels, e.g. 8x32, 1x64 (an image) or a size it never saw, e.g. 12x48'),
+    lambda a: a.size is not None, sample_size)
 
 # %% ../../nbs/14b_packing.ipynb #c032
 def time_steps(model, x, plan, steps: int, device) -> tuple:

@@ -8,12 +8,13 @@ import dataclasses
 import torch
 import torch.nn.functional as F
 from einops import rearrange
-from ..config import FlowConfig, SampleConfig, PRESETS, MAX_SEED, need, autocast
+from ..config import FlowConfig, SampleConfig, PRESETS, MAX_SEED, SAMPLE_MODES, SampleMode, need, autocast
 from ..data.loader import to_float, to_uint8
 from ..data.moving_mnist import bouncing_clips
 from ..models.dit import MODELS
 from ..models.video import VideoDiT, TubeletEmbed, video_preset
-from .flow_matching import METHODS, SAMPLERS, interpolate, from_data_noise, path_coefficients
+from .flow_matching import (METHODS, SAMPLERS, interpolate, from_data_noise, path_coefficients,
+                                              sampling_precision)
 from .evaluation import SCORERS
 from .video_eval import (SIDE, DIGIT, DETECTED, digit_split, detect, load_detector, score_clips,
                                             check_video_config)
@@ -21,7 +22,8 @@ from .video_eval import (SIDE, DIGIT, DETECTED, digit_split, detect, load_detect
 # %% auto #0
 __all__ = ['TASKS', 'EXTEND', 'MEASURED', 'task_mask', 'draw_masks', 'given_input', 'GivenFramesDiT', 'video_frames_preset',
            'given_frames_loss', 'rf_with_given_frames', 'given_velocity', 'sample_given', 'generate_given',
-           'true_paths', 'digit_errors', 'follow', 'frozen', 'frozen_px', 'given_frames_scores', 'score_given_frames']
+           'true_paths', 'digit_errors', 'follow', 'frozen', 'frozen_px', 'given_frames_scores', 'score_given_frames',
+           'sample_task']
 
 # %% ../../nbs/14d_given_frames.ipynb #c004
 TASKS = ('generate', 'extend', 'fill', 'animate')   # the training menu: nothing, the first k, first and last, the first
@@ -193,3 +195,20 @@ def score_given_frames(x, y, cfg, device, model=None, sc=None) -> dict:
 
 score_given_frames.check, score_given_frames.takes_model = check_video_config, True
 SCORERS['given_frames'] = score_given_frames
+
+# %% ../../nbs/14d_given_frames.ipynb #c031
+def sample_task(model, cfg, labels, sc, a) -> torch.Tensor:
+    "`nano_sora_sample --task T`: uint8 held-out clips `(n, C, T, H, W)`, the task's frames given, the rest sampled."
+    need(getattr(model, 'takes_given_frames', False),
+         f'--task needs a model trained with given frames (preset video_frames), not {cfg.name}')
+    need(not (a.classes or a.prompt), '--task takes its digits from held-out clips; drop --classes and --prompt')
+    _, (digits, digit_labels) = digit_split()
+    x, y = bouncing_clips(digits, digit_labels, len(labels), cfg.model.frames, cfg.model.img_size, seed=a.seed)
+    mask = task_mask(a.task, cfg.model.frames, min(EXTEND, cfg.model.frames - 1)).expand(len(y), -1)
+    return generate_given(model, y, x, mask, sc, a.seed, a.batch_size, sampling_precision(model), cfg.flow)
+
+SAMPLE_MODES['--task'] = SampleMode(
+    lambda p: p.add_argument('--task', choices=MEASURED, help='a given-frames model (preset video_frames): '
+                             'held-out clips with their first 4 frames (extend), first and last (fill) or first '
+                             '(animate) given'),
+    lambda a: a.task is not None, sample_task)
