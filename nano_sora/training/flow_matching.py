@@ -121,7 +121,7 @@ def flow_loss(model: nn.Module, x1: torch.Tensor, x0: torch.Tensor, t: torch.Ten
     loss = per.mean() if weight is None else (weight * per).mean()
     if flow.contrastive > 0:   # away from another sample's target
         loss = loss - flow.contrastive * (pred - target[negatives(t)]).pow(2).mean()
-    return loss, (pred - target).detach().pow(2).flatten(1).mean(1)
+    return loss, per.detach() if flow.loss == 'mse' else (pred - target).detach().pow(2).flatten(1).mean(1)
 
 METHODS = {'rf': flow_loss}   # flow.method -> loss(model, x1, x0, t, y, flow) -> (loss, per-sample MSE)
 
