@@ -7,7 +7,8 @@ error as Run All does, within a wall-clock budget per notebook. It prints one li
 ok or FAILED with the first error line) and a final count; the exit code is 1 if any notebook failed.
 
 Executed copies go to a temporary folder (printed at the end) unless `--inplace` writes them back into nbs/, outputs
-included, to commit (only the notebooks that ran clean). The kernel process's own stderr (not the cells') is dropped.
+included, to commit (only the notebooks that ran clean). Without `--gpu`, `--inplace` keeps the saved outputs of the
+`#| gpu` cells: on a CPU they only print that they were skipped, and the results of their GPU run stay on the page. The kernel process's own stderr (not the cells') is dropped.
 Thread counts come from the environment: `OMP_NUM_THREADS=1` is honoured and passed on to the kernel.
 
     OMP_NUM_THREADS=1 .venv/bin/python tests/run_all.py [07 09_vae nbs/12_ddpm.ipynb ...] [--timeout 600] [--inplace]
@@ -89,6 +90,14 @@ def execute(path: Path, args) -> tuple:
     return nb, errors[0] + (f' (and {len(errors) - 1} more)' if len(errors) > 1 else '') if errors else None
 
 
+def keep_gpu_outputs(nb, path: Path):
+    "`nb` with the outputs its `#| gpu` cells have in the saved notebook at `path` (same cells, in the same order)."
+    for cell, saved in zip(nb.cells, nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == 'code' and cell.source.startswith('#| gpu'):
+            cell.outputs, cell.execution_count = saved.outputs, saved.get('execution_count')
+    return nb
+
+
 def kernel_env(gpu: bool):
     "What the kernels inherit: no CUDA unless asked, and the inline matplotlib backend JupyterLab uses."
     if not gpu: os.environ['CUDA_VISIBLE_DEVICES'] = ''
@@ -107,7 +116,8 @@ def main(argv=None) -> int:
         t0 = time.monotonic()
         nb, error = execute(path, args)
         if out: nbformat.write(nb, out/path.name)
-        elif error is None: nbformat.write(nb, path)                    # in place: only the notebooks that ran clean
+        elif error is None:                                              # in place: only the notebooks that ran clean
+            nbformat.write(nb if args.gpu else keep_gpu_outputs(nb, path), path)
         print(f'{path.name:<28} {time.monotonic() - t0:7.1f} s  ' + ('ok' if error is None else f'FAILED {error}'),
               flush=True)
         if error: failed.append(path.name)
