@@ -8,7 +8,8 @@ ok or FAILED with the first error line) and a final count; the exit code is 1 if
 
 Executed copies go to a temporary folder (printed at the end) unless `--inplace` writes them back into nbs/, outputs
 included, to commit (only the notebooks that ran clean). Without `--gpu`, `--inplace` keeps the saved outputs of the
-`#| gpu` cells: on a CPU they only print that they were skipped, and the results of their GPU run stay on the page. The kernel process's own stderr (not the cells') is dropped.
+`#| gpu` cells: on a CPU they only print that they were skipped, and the results of their GPU run stay on the page.
+The kernel process's own stderr (not the cells') is dropped.
 Thread counts come from the environment: `OMP_NUM_THREADS=1` is honoured and passed on to the kernel.
 
     OMP_NUM_THREADS=1 .venv/bin/python tests/run_all.py [07 09_vae nbs/12_ddpm.ipynb ...] [--timeout 600] [--inplace]
