@@ -132,10 +132,10 @@ def generate_given(model, y, given, mask, sc: SampleConfig = SampleConfig(), see
                       for i in range(0, len(y), batch_size)])
 
 # %% ../../nbs/14d_given_frames.ipynb #c017
-def true_paths(n: int, frames: int = 16, seed: int = 1):
+def true_paths(n: int, frames: int = 16, seed: int = 1, size: int = SIDE):
     "n clips of held-out digits, labels, each digit's class `(n, 2)` and centre per frame `(n, T, 2, 2)` in pixels."
     _, (digits, labels) = digit_split()
-    x, y, classes, corners = bouncing_clips(digits, labels, n, frames, SIDE, seed=seed, tracks=True)
+    x, y, classes, corners = bouncing_clips(digits, labels, n, frames, size, seed=seed, tracks=True)
     return x, y, classes, rearrange(corners, 'n k c t -> n t k c').float() + DIGIT / 2
 
 def digit_errors(presence, where, classes, centres):
@@ -202,8 +202,7 @@ def sample_task(model, cfg, labels, sc, a) -> torch.Tensor:
     need(getattr(model, 'takes_given_frames', False),
          f'--task needs a model trained with given frames (preset video_frames), not {cfg.name}')
     need(not (a.classes or a.prompt), '--task takes its digits from held-out clips; drop --classes and --prompt')
-    _, (digits, digit_labels) = digit_split()
-    x, y = bouncing_clips(digits, digit_labels, len(labels), cfg.model.frames, cfg.model.img_size, seed=a.seed)
+    x, y, _, _ = true_paths(len(labels), cfg.model.frames, a.seed, cfg.model.img_size)
     mask = task_mask(a.task, cfg.model.frames, min(EXTEND, cfg.model.frames - 1)).expand(len(y), -1)
     return generate_given(model, y, x, mask, sc, a.seed, a.batch_size, sampling_precision(model), cfg.flow)
 
