@@ -119,6 +119,7 @@ def main(argv=None):
     labels = prompt_labels(model, a.prompt, a.n) if a.prompt else balanced_labels(a.n, classes)
     mode = asked_mode(a, guide is not None)
     ncols = min(a.n, 8 if a.classes or a.prompt else cfg.model.num_classes)
+    what = 'clips' if cfg.model.frames else 'images'
     if Path(a.out).suffix == '.gif' and not cfg.model.frames:     # images: the GIF shows noise turning into them
         _, traj = sample(model, labels.to(device), sc, torch.Generator(device).manual_seed(a.seed), precision=precision,
                          return_trajectory=True, flow=cfg.flow, guide=guide)
@@ -129,9 +130,9 @@ def main(argv=None):
         t0 = time.perf_counter()
         x = (mode.run(model, cfg, labels, sc, a) if mode else
              generate(model, labels, sc, a.seed, a.batch_size, precision, flow=cfg.flow, guide=guide))
-        print(f'sampled {a.n} images in {time.perf_counter() - t0:.1f} s'
+        print(f'sampled {a.n} {what} in {time.perf_counter() - t0:.1f} s'
               + (' (compilation included)' if a.compile and not warm else '')); path = save_samples(x, a.out, ncols)
-    print(f'wrote {path} ({a.n} images, {describe_sampling(sc, guide is not None)})')
+    print(f'wrote {path} ({a.n} {what}, {describe_sampling(sc, guide is not None)})')
 
 # %% ../nbs/08_euler_sampling.ipynb #c019
 if run_as_script(__name__): main()
