@@ -9,7 +9,7 @@ trainer setting that would break the rows' plans.
 import numpy as np
 import pytest
 import torch
-from cli_helpers import cli, one_line_error
+from cli_helpers import cli, entry, one_line_error
 
 from nano_sora.config import model_config
 from nano_sora.models.adaln import rope_2d
@@ -107,3 +107,21 @@ def test_the_trainer_label_dropout_is_refused_in_one_line(tmp_path):
     code, out, err = cli('nano_sora.cli', '--preset', 'video_packed', '--device', 'cpu', '--run-dir', 'run',
                          '--set', *TINY, 'flow.label_dropout=0.5', cwd=tmp_path)
     assert code == 2 and 'keep flow.label_dropout=0' in err and 'Traceback' not in err, err[-2000:]
+
+
+def test_speedrun_records_every_size_and_refuses_another_sampler(tmp_path):
+    "Lesson 14e's measure: the packed speedrun's one records line holds the 16 x 64 measures and every other size's."
+    import json
+    from nano_sora.training.packed_eval import SIZES
+    records = tmp_path/'records.jsonl'
+    r = entry('nano_sora.benchmark', 'speedrun_main', '--preset', 'video_packed', '--minutes', '0.03', '--n', 4,
+              '--device', 'cpu', '--records', records, '--set', *TINY, 'sample.steps=2', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    scores = json.loads(records.read_text())['scores']
+    assert list(scores)[:2] == ['label_frames', 'label_clips'] and scores['fd'] > 0
+    assert list(scores)[5:] == [f'{f}x{s}_{k}' for f, s in SIZES for k in ('label', 'fd')], list(scores)
+    assert all(0 <= v <= 1 for k, v in scores.items() if 'label' in k) and all(scores[f'{f}x{s}_fd'] > 0 for f, s in SIZES)
+    run = next((tmp_path/'runs'/'speedrun').iterdir())
+    r = entry('nano_sora.training.evaluation', 'main', '--ckpt', run, '--device', 'cpu', '--n', 4, '--steps', 2,
+              '--sampler', 'heun', cwd=tmp_path)
+    assert one_line_error(r.returncode, r.stderr, 'samples every size with Euler steps; drop --sampler heun')

@@ -22,7 +22,7 @@ from .video import patchify_3d, unpatchify_3d
 __all__ = ['PAD', 'MIX', 'CANVAS', 'tubelet_grid', 'to_tubelets', 'from_tubelets', 'best_fit', 'plan_rows', 'fill_rows', 'pack',
            'unpack', 'plan_layout', 'rope_axes', 'rope_nd', 'doc_mask', 'doc_attention', 'per_token', 'packed_block',
            'PackedDiT', 'mix_clips', 'load_moving_mnist_mix', 'video_packed_preset', 'sample_packed', 'parse_size',
-           'sample_size', 'time_steps', 'bench_packing']
+           'sample_size', 'sample_batches', 'time_steps', 'bench_packing']
 
 # %% ../../nbs/14b_packing.ipynb #c004
 def tubelet_grid(frames: int, side: int, pt: int, p: int) -> tuple:
@@ -289,9 +289,13 @@ def sample_size(model, cfg, labels, sc, a) -> torch.Tensor:
     (f, s), m = parse_size(a.size), cfg.model
     tokens, budget = math.prod(tubelet_grid(f, s, m.patch_t, m.patch_size)), model.grid_t * model.grid ** 2
     need(tokens <= budget, f'--size {a.size} is {tokens} tubelets, more than the {budget} of one packed row')
-    y, b = labels.tolist(), a.batch_size
-    batch = lambda i: sample_packed(model, [(f, s)] * len(y[i:i + b]), y[i:i + b], sc.steps, sc.cfg_scale,
-                                    (a.seed + i) % (MAX_SEED + 1))
+    return sample_batches(model, (f, s), labels, sc, a.seed, a.batch_size)
+
+def sample_batches(model: PackedDiT, shape, labels, sc, seed: int = 0, batch_size: int = 1000) -> torch.Tensor:
+    "uint8 samples `(n, C, F, S, S)` of one (frames, side) for `labels`, `sample_packed` on `batch_size` at a time."
+    y, b = labels.tolist(), batch_size
+    batch = lambda i: sample_packed(model, [shape] * len(y[i:i + b]), y[i:i + b], sc.steps, sc.cfg_scale,
+                                    (seed + i) % (MAX_SEED + 1))
     return torch.cat([to_uint8(torch.stack(batch(i))) for i in range(0, len(y), b)])
 
 SAMPLE_MODES['--size'] = SampleMode(

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from ..config import (Config, NanoSoraError, EVALUATIONS, need, need_memory, cli, run_as_script, pick_device,
                               write_atomic, check_writable, append_line, add_sampling_args, sampling_from_args,
-                              autocast, load_extensions)
+                              autocast, load_extensions, with_changes)
 from ..data.loader import load_images, load_heldout, cifar10_mirror, to_float
 from ..models.dit import load_model, load_guide
 from .flow_matching import (METHODS, draw_noise, generate, balanced_labels, sampling_precision,
@@ -362,7 +362,7 @@ def model_to_score(a, device):
     model, cfg = load_model(a.ckpt, device, compile=a.compile)
     guide = load_guide(a.guide, a.ckpt, cfg, device, compile=a.compile)
     sc = sampling_from_args(cfg.sample, a)
-    if data_kind(cfg) != 'image': kind_scorer(cfg)            # clips: refused now if nothing measures them
+    if data_kind(cfg) != 'image': kind_scorer(with_changes(cfg, sample=sc))   # clips: refused now if not measured
     need_memory(fid_bytes(a.n, cfg.model.input_shape), f'--n {a.n:,} samples and their Inception features',
                 'score fewer (--n 10000 is FID-10k, 50000 FID-50k)')
     return model, cfg, sc, guide
