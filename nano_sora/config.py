@@ -367,6 +367,8 @@ class TrainConfig:
     seed: int = 0
     init_from: str = ''            # a new run starts from these weights (a checkpoint, run folder or 'pretrained');
                                    # parts its model adds keep their initialisation (lesson 8a); '' = a fresh model
+    teacher_scale: float = 0.0     # > 0: a shortcut model's d = 0 learns init_from's frozen velocity guided at this
+                                   # scale (1 = unguided) instead of x1 - x0 (lesson 8a); 0 = off
 
 @dataclass
 class SampleConfig:
@@ -460,7 +462,7 @@ _CHOICES = {('flow', 't_sampling'): ('uniform', 'logit_normal'), ('train', 'prec
             ('flow', 'precond'): ('none', 'edm'), ('flow', 'beta_schedule'): ('linear', 'cosine'),
             ('flow', 'loss'): ('mse', 'min_snr', 'direction')}
 _AT_LEAST = {('train', 'batch_size'): 1, ('train', 'grad_accum'): 1, ('train', 'epochs'): 1,
-             ('train', 'log_every'): 1, ('flow', 'timesteps'): 1,
+             ('train', 'log_every'): 1, ('flow', 'timesteps'): 1, ('train', 'teacher_scale'): 0,
              ('train', 'warmup_steps'): 0, ('train', 'max_steps'): 0, ('train', 'minutes'): 0,
              ('train', 'ckpt_every_epochs'): 0, ('train', 'ckpt_every_minutes'): 0, ('train', 'sample_every_epochs'): 0,
              ('train', 'weight_decay'): 0, ('train', 'seed'): 0, ('train', 'val_every'): 0, ('train', 'val_n'): 1,
@@ -508,6 +510,8 @@ class Config:
         for key in ('val_every', 'fid_every'):
             need(getattr(t, key) % t.log_every == 0, f'train.{key}={getattr(t, key)} must be a multiple of '
                  f'train.log_every={t.log_every} (they run at logged steps)')
+        need(not t.teacher_scale or t.init_from, 'train.teacher_scale distils the model train.init_from loads (lesson '
+             '8a): set train.init_from (e.g. pretrained), or train.teacher_scale=0')
         check_sampler(self.sample.sampler, self.flow.method)
         check_prediction(self.flow.predict, self.flow.method)
         need(self.flow.method == 'rf' or self.flow.contrastive == 0,

@@ -61,3 +61,26 @@ def test_weights_that_do_not_fit_are_refused(data, base, tmp_path):
     assert not (wide/'config.yaml').exists()           # a start that failed leaves nothing that blocks a new one
     one_line_error(*in_process('--run-dir', tmp_path/'none', '--data', data, '--quiet', *TINY,
                                f'train.init_from={tmp_path}/missing.pt')[::2], 'missing.pt', 'does not exist')
+
+
+def test_a_teacher_distils_the_base_into_the_flow(data, base, tmp_path):
+    run = tmp_path/'taught'
+    code, out, err = cli('cli', '--run-dir', run, '--data', data, *TINY, 'model.kind=shortcut',
+                         f'train.init_from={base}', 'train.teacher_scale=2', '--max-steps', '2')
+    assert code == 0, err
+    assert f'teacher: {base}, guided at 2 by its unconditional velocity' in out, out[-2000:]
+    assert yaml.safe_load((run/'config.yaml').read_text())['train']['teacher_scale'] == 2
+    assert set(weights(run, 'model')) == set(weights(base, 'ema')) | {
+        f'd_embed.mlp.{i}.{p}' for i in (0, 2) for p in ('weight', 'bias')}      # the teacher is not saved with it
+    code, out, err = in_process('--run-dir', run, '--resume', '--max-steps', '3')   # a resume loads the teacher again
+    assert code == 0 and f'teacher: {base}' in out, (out, err)
+
+
+@pytest.mark.parametrize('sets, words', [
+    (['train.teacher_scale=2'], ['train.teacher_scale', 'set train.init_from']),
+    (['train.teacher_scale=-1', 'train.init_from=pretrained'], ['train.teacher_scale', '>= 0']),
+    (['train.teacher_scale=2', 'train.init_from=BASE'], ['train.teacher_scale', 'set model.kind=shortcut'])])
+def test_a_teacher_that_cannot_teach_is_refused(data, base, tmp_path, sets, words):
+    sets = [s.replace('BASE', str(base)) for s in sets]
+    one_line_error(*in_process('--run-dir', tmp_path/'run', '--data', data, '--quiet', *TINY, *sets)[::2], *words)
+    assert not (tmp_path/'run'/'config.yaml').exists()          # nothing left that blocks a corrected start

@@ -170,11 +170,13 @@ def loss_per_t(model, x1, y, flow: FlowConfig = FlowConfig(), bins: int = 10, ge
             / torch.bincount(idx.cpu(), minlength=bins).clamp(min=1))
 
 # %% ../../nbs/06_flow_matching.ipynb #c101
-def guided_velocity(model, x, t: float, y, scale: float = 1.0, interval=(0.0, 1.0), guide=None):
+def guided_velocity(model, x, t, y, scale: float = 1.0, interval=(0.0, 1.0), guide=None):
     """v(x, t, y), or v_weak + scale * (v_y - v_weak) when guidance is on at this t: v_weak is the unconditional v, or
-    a weaker `guide` model's v for the same y (autoguidance)."""
-    tt = torch.full((len(x),), t, device=x.device)
-    if scale == 1.0 or not (interval[0] <= t <= interval[1]): return model(x, tt, y).float()
+    a weaker `guide` model's v for the same y (autoguidance). `t`: a sampler's time, or a time per sample `(B,)`
+    (a teacher in training), every one guided: `interval` is the samplers'."""
+    per_sample = torch.is_tensor(t)
+    tt = t if per_sample else torch.full((len(x),), t, device=x.device)
+    if scale == 1.0 or not per_sample and not interval[0] <= t <= interval[1]: return model(x, tt, y).float()
     if guide is not None: v_y, v_weak = model(x, tt, y).float(), guide(x, tt, y).float()
     else:
         null = torch.full_like(y, model.null_class)

@@ -4,19 +4,20 @@
 
 # %% ../../nbs/08a_two_steps.ipynb #c002
 from __future__ import annotations
-import contextlib, contextvars, dataclasses
+import contextlib, contextvars, copy, dataclasses
 import torch
 from torch import nn
 from ..config import FlowConfig, SampleConfig, SAMPLER_METHOD, PRESETS, need
 from ..models.adaln import TimestepEmbedder, zero_
-from ..models.dit import DiT, MODELS
+from ..models.dit import DiT, MODELS, load_model, load_guide
 from .flow_matching import (METHODS, SAMPLERS, ToyVelocity, interpolate, velocity, draw_noise,
-                                              toy_data)
+                                              toy_data, guided_velocity)
+from .train import CALLBACKS, Callback, say
 
 # %% auto #0
 __all__ = ['LEVELS', 'step_size', 'current_step', 'ShortcutDiT', 'shortcut_times', 'shortcut_target', 'unwrapped',
-           'shortcut_loss', 'rf_with_shortcuts', 'shortcut_sampler', 'ShortcutToy', 'finetune_toy',
-           'small_shortcut_preset']
+           'attach_teacher', 'flow_target', 'shortcut_loss', 'rf_with_shortcuts', 'shortcut_sampler', 'ShortcutToy',
+           'finetune_toy', 'small_shortcut_preset', 'Teacher']
 
 # %% ../../nbs/08a_two_steps.ipynb #c004
 _STEP = contextvars.ContextVar('shortcut_step', default=0.0)
@@ -82,6 +83,18 @@ def unwrapped(model: nn.Module) -> nn.Module:
     for name in ('_orig_mod', 'module'): model = getattr(model, name, model)
     return model
 
+def attach_teacher(model, teacher, scale: float, guide=None):
+    "From now on `model`'s d = 0 learns the frozen `teacher`'s velocity, guided at `scale` (lesson 6): distillation."
+    for m in (teacher, guide):
+        if m is not None: m.eval().requires_grad_(False)
+    unwrapped(model).teacher = torch.no_grad()(lambda x, t, y: guided_velocity(teacher, x, t, y, scale, guide=guide))
+    return model
+
+def flow_target(model, x0, x1, x_t, t, y):
+    "The target at d = 0: v = x1 - x0, or the velocity of the teacher `attach_teacher` gave the model."
+    teacher = getattr(unwrapped(model), 'teacher', None)
+    return velocity(x0, x1) if teacher is None else teacher(x_t, t, y)
+
 def shortcut_loss(model, x1, x0, t, y, flow: FlowConfig = FlowConfig()):
     "Self-consistency at 2d for the first quarter of the batch, the flow target at d = 0 for the rest -> (loss, MSE)."
     need(flow.target == 'velocity' and flow.contrastive == 0 and flow.precond == 'none' and flow.loss == 'mse',
@@ -91,7 +104,8 @@ def shortcut_loss(model, x1, x0, t, y, flow: FlowConfig = FlowConfig()):
     tk, d = shortcut_times(k, x1.device)
     t = torch.cat([tk.to(t.dtype), t[k:]])
     x_t = interpolate(x0, x1, t)
-    target = torch.cat([shortcut_target(unwrapped(model), x_t[:k], tk, y[:k], d), velocity(x0[k:], x1[k:])])
+    target = torch.cat([shortcut_target(unwrapped(model), x_t[:k], tk, y[:k], d),
+                        flow_target(model, x0[k:], x1[k:], x_t[k:], t[k:], y[k:])])
     pred = model(x_t, t, y, torch.cat([2 * d, d.new_zeros(B - k)])).float()
     mse = (pred - target).pow(2).flatten(1).mean(1)
     return mse.mean(), mse.detach()
@@ -135,13 +149,14 @@ class ShortcutToy(ToyVelocity):
         return self.net(h)
 
 def finetune_toy(base: ToyVelocity, steps: int = 1500, batch: int = 512, seed: int = 0, lr: float = 1e-3,
-                 flow: FlowConfig = FlowConfig()):
-    "A `ShortcutToy` started from a trained `ToyVelocity` and trained on `shortcut_loss` -> (model, losses)."
+                 flow: FlowConfig = FlowConfig(), teacher_scale: float = 0.0):
+    "A `ShortcutToy` started from a trained `ToyVelocity`, trained on `shortcut_loss` (base the teacher if a scale)."
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     model = ShortcutToy()
     missing = model.load_state_dict(base.state_dict(), strict=False)
     need(not missing.unexpected_keys and all(k.startswith('d_embed.') for k in missing.missing_keys),
          'finetune_toy starts from a ToyVelocity of the same width and classes')
+    if teacher_scale: attach_teacher(model, copy.deepcopy(base), teacher_scale)
     opt, losses = torch.optim.Adam(model.parameters(), lr=lr), []
     for _ in range(steps):
         x1, y = toy_data(batch, g)
@@ -158,3 +173,21 @@ def small_shortcut_preset():
                                sample=SampleConfig(steps=2, sampler='shortcut'))
 
 PRESETS['small_shortcut'] = small_shortcut_preset
+
+class Teacher(Callback):
+    "`train.teacher_scale`: `train.init_from`'s model, frozen, guided by its own guide if it has one, teaches d = 0."
+    def __init__(self, run):
+        t, dev = run.cfg.train, run.d.device
+        need(getattr(unwrapped(run.model), 'takes_step_size', False),
+             'train.teacher_scale teaches the flow of a shortcut model: set model.kind=shortcut')
+        teacher, tcfg = load_model(t.init_from, dev, compile=t.compile)
+        need((tcfg.flow.method, tcfg.flow.target, tcfg.flow.precond) == ('rf', 'velocity', 'none'),
+             f'train.init_from={t.init_from} predicts {tcfg.flow.target} ({tcfg.flow.method}, precond '
+             f'{tcfg.flow.precond}); a teacher must predict the plain velocity: set train.teacher_scale=0')
+        guide = load_guide(None, t.init_from, tcfg, dev, compile=t.compile) if t.teacher_scale != 1 else None
+        attach_teacher(run.model, teacher, t.teacher_scale, guide)
+        by = 'its own guide' if guide is not None else 'its unconditional velocity'
+        how = f'guided at {t.teacher_scale:g} by {by}'
+        say(run, f"teacher: {t.init_from}, {how if t.teacher_scale != 1 else 'unguided'}")
+
+CALLBACKS['teacher'] = lambda run: Teacher(run) if run.cfg.train.teacher_scale else None
