@@ -510,8 +510,9 @@ class Config:
         for key in ('val_every', 'fid_every'):
             need(getattr(t, key) % t.log_every == 0, f'train.{key}={getattr(t, key)} must be a multiple of '
                  f'train.log_every={t.log_every} (they run at logged steps)')
-        need(not t.teacher_scale or t.init_from, 'train.teacher_scale distils the model train.init_from loads (lesson '
-             '8a): set train.init_from (e.g. pretrained), or train.teacher_scale=0')
+        need(not t.teacher_scale or t.init_from and self.model.kind == 'shortcut', 'train.teacher_scale distils the '
+             'model train.init_from loads into a shortcut model (lesson 8a): set train.init_from (e.g. pretrained) and '
+             'model.kind=shortcut, or train.teacher_scale=0')
         check_sampler(self.sample.sampler, self.flow.method)
         check_prediction(self.flow.predict, self.flow.method)
         need(self.flow.method == 'rf' or self.flow.contrastive == 0,

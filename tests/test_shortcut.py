@@ -79,7 +79,7 @@ def test_a_teacher_distils_the_base_into_the_flow(data, base, tmp_path):
 @pytest.mark.parametrize('sets, words', [
     (['train.teacher_scale=2'], ['train.teacher_scale', 'set train.init_from']),
     (['train.teacher_scale=-1', 'train.init_from=pretrained'], ['train.teacher_scale', '>= 0']),
-    (['train.teacher_scale=2', 'train.init_from=BASE'], ['train.teacher_scale', 'set model.kind=shortcut'])])
+    (['train.teacher_scale=2', 'train.init_from=BASE'], ['train.teacher_scale', 'model.kind=shortcut'])])
 def test_a_teacher_that_cannot_teach_is_refused(data, base, tmp_path, sets, words):
     sets = [s.replace('BASE', str(base)) for s in sets]
     one_line_error(*in_process('--run-dir', tmp_path/'run', '--data', data, '--quiet', *TINY, *sets)[::2], *words)

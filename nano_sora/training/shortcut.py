@@ -178,8 +178,6 @@ class Teacher(Callback):
     "`train.teacher_scale`: `train.init_from`'s model, frozen, guided by its own guide if it has one, teaches d = 0."
     def __init__(self, run):
         t, dev = run.cfg.train, run.d.device
-        need(getattr(unwrapped(run.model), 'takes_step_size', False),
-             'train.teacher_scale teaches the flow of a shortcut model: set model.kind=shortcut')
         teacher, tcfg = load_model(t.init_from, dev, compile=t.compile)
         need((tcfg.flow.method, tcfg.flow.target, tcfg.flow.precond) == ('rf', 'velocity', 'none'),
              f'train.init_from={t.init_from} predicts {tcfg.flow.target} ({tcfg.flow.method}, precond '

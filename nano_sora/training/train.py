@@ -136,8 +136,6 @@ def asked_callbacks(run: Run) -> list:
     "The callbacks the run's config asks for, made by `CALLBACKS` (lesson 7b adds the post-hoc EMA's)."
     need(not run.cfg.train.posthoc_every or 'posthoc' in CALLBACKS,
          'train.posthoc_every needs lesson 7b: import nano_sora.training.posthoc_ema')
-    need(not run.cfg.train.teacher_scale or 'teacher' in CALLBACKS,
-         'train.teacher_scale needs lesson 8a: import nano_sora.training.shortcut')
     return [cb for make in CALLBACKS.values() if (cb := make(run))]
 
 OPTIMIZERS = {'adamw': lambda model, t, device: adamw(model.parameters(), t, device)}   # lesson 7a adds 'muon'
