@@ -1,6 +1,8 @@
 """Lesson 8a's shortcut model through the commands, on the CPU: a run started from another run's weights
 (`train.init_from`), trained as `model.kind=shortcut` by the standard trainer, then sampled in 2 steps with
-`--sampler shortcut`; weights that do not fit, or a file that is not there, are refused in one line. Tiny runs: seconds.
+`--sampler shortcut`; with `train.teacher_scale` the starting run, frozen, teaches the flow (loaded again on a resume,
+never saved). Weights that do not fit, a file that is not there, or a teacher that cannot teach are refused in one line.
+Tiny runs: seconds.
 """
 from pathlib import Path
 import numpy as np
