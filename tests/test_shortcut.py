@@ -86,3 +86,13 @@ def test_a_teacher_that_cannot_teach_is_refused(data, base, tmp_path, sets, word
     sets = [s.replace('BASE', str(base)) for s in sets]
     one_line_error(*in_process('--run-dir', tmp_path/'run', '--data', data, '--quiet', *TINY, *sets)[::2], *words)
     assert not (tmp_path/'run'/'config.yaml').exists()          # nothing left that blocks a corrected start
+
+
+def test_a_teacher_that_predicts_another_target_is_refused(data, tmp_path):
+    other = tmp_path/'data-base'
+    code, _, err = cli('cli', '--run-dir', other, '--data', data, '--quiet', *TINY, 'flow.predict=data')
+    assert code == 0, err
+    one_line_error(*in_process('--run-dir', tmp_path/'run', '--data', data, '--quiet', *TINY, 'model.kind=shortcut',
+                               f'train.init_from={other}', 'train.teacher_scale=2')[::2],
+                   'predicts data', 'a teacher must predict the plain velocity', 'set train.teacher_scale=0')
+    assert not (tmp_path/'run'/'config.yaml').exists()          # nothing left that blocks a corrected start

@@ -296,4 +296,5 @@ def describe_sampling(sc: SampleConfig, guided: bool) -> str:
     "One line of sampling settings, e.g. 'heun 13 steps, t_shift 0.5, autoguidance 2.5 on t in [0.0, 1.0]'."
     how = 'off' if sc.cfg_scale == 1 else f'{sc.cfg_scale} on t in [{sc.cfg_interval[0]}, {sc.cfg_interval[1]}]'
     eta = f', eta {sc.eta}' if sc.sampler == 'ddim' else ''
-    return f"{sc.sampler} {sc.steps} steps{eta}, t_shift {sc.t_shift}, {'autoguidance' if guided else 'cfg'} {how}"
+    steps = f"{sc.steps} step{'s' * (sc.steps != 1)}"
+    return f"{sc.sampler} {steps}{eta}, t_shift {sc.t_shift}, {'autoguidance' if guided else 'cfg'} {how}"

@@ -185,7 +185,7 @@ class Teacher(Callback):
         guide = load_guide(None, t.init_from, tcfg, dev, compile=t.compile) if t.teacher_scale != 1 else None
         attach_teacher(run.model, teacher, t.teacher_scale, guide)
         by = 'its own guide' if guide is not None else 'its unconditional velocity'
-        how = f'guided at {t.teacher_scale:g} by {by}'
-        say(run, f"teacher: {t.init_from}, {how if t.teacher_scale != 1 else 'unguided'}")
+        how = 'unguided' if t.teacher_scale == 1 else f'guided at {t.teacher_scale:g} by {by}'
+        say(run, f"teacher: {t.init_from}, {how}")
 
 CALLBACKS['teacher'] = lambda run: Teacher(run) if run.cfg.train.teacher_scale else None
