@@ -133,7 +133,7 @@ def adamw(params, t: TrainConfig, device) -> torch.optim.AdamW:
 
 CALLBACKS = {}   # name -> make(run): a Callback the run's config asks for, or None (lessons 7b and 8a add theirs)
 def asked_callbacks(run: Run) -> list:
-    "The callbacks the run's config asks for, made by `CALLBACKS` (lesson 7b adds the post-hoc EMA's)."
+    "The callbacks the run's config asks for, made by `CALLBACKS` (lessons 7b and 8a add theirs)."
     need(not run.cfg.train.posthoc_every or 'posthoc' in CALLBACKS,
          'train.posthoc_every needs lesson 7b: import nano_sora.training.posthoc_ema')
     return [cb for make in CALLBACKS.values() if (cb := make(run))]
