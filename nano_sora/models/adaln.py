@@ -11,8 +11,8 @@ from torch import nn
 from einops import rearrange
 
 # %% auto #0
-__all__ = ['timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'modulate', 'rope_2d', 'apply_rope', 'Attention', 'Mlp',
-           'zero_', 'DiTBlock', 'FinalLayer']
+__all__ = ['timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'modulate', 'rope_2d', 'apply_rope', 'QKNorm', 'Attention',
+           'Mlp', 'zero_', 'DiTBlock', 'FinalLayer']
 
 # %% ../../nbs/04_adaln.ipynb #c004
 def timestep_embedding(t: torch.Tensor, dim: int = 256, max_period: float = 10000, scale: float = 1000) -> torch.Tensor:
@@ -59,14 +59,18 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
     return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
 
 # %% ../../nbs/04_adaln.ipynb #c013
+class QKNorm(nn.RMSNorm):
+    "RMSNorm whose weight follows the input's dtype, so bf16 or fp16 queries and keys get torch's fused kernel."
+    def forward(self, x): return F.rms_norm(x, self.normalized_shape, self.weight.to(x.dtype), self.eps)
+
 class Attention(nn.Module):
     "Multi-head self-attention over `(B, N, dim)` tokens via scaled_dot_product_attention; optional QK-norm and RoPE."
     def __init__(self, dim: int, heads: int, qk_norm: bool = False):
         super().__init__()
         self.heads, self.head_dim = heads, dim // heads
         self.qkv = nn.Linear(dim, 3 * dim)
-        self.q_norm = nn.RMSNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
-        self.k_norm = nn.RMSNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
+        self.q_norm = QKNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
+        self.k_norm = QKNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
         self.proj = nn.Linear(dim, dim)
 
     def qkv_heads(self, x, rope=None):

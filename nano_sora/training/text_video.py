@@ -14,7 +14,7 @@ from ..config import (Config, ModelConfig, FlowConfig, TrainConfig, SampleConfig
                               need, PRESETS, model_config)
 from ..data.loader import DATA_SOURCES
 from ..data.moving_mnist import mnist_digits, bouncing_clips
-from ..models.adaln import Attention, Mlp, modulate, zero_
+from ..models.adaln import Attention, Mlp, QKNorm, modulate, zero_
 from ..models.dit import MODELS
 from ..models.video import VideoDiT
 from .evaluation import SCORERS
@@ -165,7 +165,7 @@ class Stream(nn.Module):
         super().__init__()
         self.heads, self.pre_only = heads, pre_only
         self.norm1, self.qkv = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6), nn.Linear(dim, 3 * dim)
-        norm = lambda on: nn.RMSNorm(dim // heads, eps=1e-6) if on else nn.Identity()
+        norm = lambda on: QKNorm(dim // heads, eps=1e-6) if on else nn.Identity()
         self.q_norm, self.k_norm = norm(qk_norm and not pre_only), norm(qk_norm)
         self.adaLN = nn.Sequential(nn.SiLU(), nn.Linear(dim, (2 if pre_only else 6) * dim))   # zeroed: adaLN-Zero
         if pre_only: return
