@@ -2,13 +2,15 @@
 
 A reader on GitHub sees the notebooks as committed, so a lesson saved without its plots teaches less. `make outputs`
 executes the lessons (tests/run_all.py --inplace) and saves them; this check fails, one line per problem, when a
-lesson has no outputs, no picture (a PNG output, or an image in its markdown), an error output, a path of the machine
-that ran it or a library's warning in its outputs, or is over 3 MB.
+lesson is not a valid notebook (nbformat's schema, e.g. a cell type Jupyter does not know), has no outputs, no
+picture (a PNG output, or an image in its markdown), an error output, a path of the machine that ran it or a
+library's warning in its outputs, or is over 3 MB.
 
     python tests/check_outputs.py [nbs/05_dit.ipynb ...]
 """
 import json, re, sys
 from pathlib import Path
+import nbformat
 
 NBS = Path(__file__).resolve().parents[1]/'nbs'
 MAX_BYTES = 3 * 2**20
@@ -18,6 +20,8 @@ NOISE = re.compile(r'/work/|/root/|/home/\w+/|site-packages|\.venv/|Warning:')  
 def problems(path: Path) -> list:
     "What is wrong with one committed notebook, as lines."
     nb, out = json.loads(path.read_text()), []
+    try: nbformat.validate(nb)
+    except nbformat.ValidationError as e: out.append(f'not a valid notebook: {e.message[:100]}')
     outputs = [o for c in nb['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])]
     pictures = sum('image/png' in o.get('data', {}) for o in outputs)
     pictures += sum(bool(re.search(r'!\[[^]]*\]\(|<img ', ''.join(c['source'])))
